@@ -1,0 +1,12 @@
+/*
+ * commands.c - the command table.  One line per command; the handler lives
+ * in src/cmd_<name>.c.  Only commands that work are listed.
+ */
+#include "cli.h"
+#include "commands.h"
+
+const hs_cmd hs_commands[] = {
+	{ "version", hs_cmd_version, HS_CMD_JSON, "print the version and the libraries in use",
+	  hs_cmd_version_usage },
+	{ NULL, NULL, 0, NULL, NULL }
+};

@@ -1,0 +1,10 @@
+/* commands.h - the handlers of the command table (src/cmd_*.c). */
+#ifndef HS_COMMANDS_H
+#define HS_COMMANDS_H
+
+#include "cli.h"
+
+int hs_cmd_version(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_version_usage[];
+
+#endif
