@@ -7,4 +7,7 @@
 int hs_cmd_version(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_version_usage[];
 
+int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_snapshot_usage[];
+
 #endif

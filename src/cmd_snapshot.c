@@ -1,0 +1,247 @@
+/*
+ * cmd_snapshot.c - `hivesnap snapshot`: capture every configured source
+ * into one archive.
+ *
+ * Each selected source captures in turn into the same archive writer; its
+ * outcome goes into the manifest.  When a source fails, nothing is written
+ * (exit 3) unless --allow-partial is given, in which case the archive is
+ * finished with that source marked failed (exit 2).  If every source
+ * failed, nothing is written either way.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "archive.h"
+#include "buf.h"
+#include "commands.h"
+#include "log.h"
+#include "profile.h"
+#include "source.h"
+
+const char hs_cmd_snapshot_usage[] =
+	"usage: hivesnap snapshot [-p PROFILE] [-o FILE | --output-dir DIR] [--only SOURCES]\n"
+	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n\n"
+	"Capture the sources the profile configures into one archive.\n\n"
+	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
+	"  -o, --output FILE    write the archive to FILE (must not exist)\n"
+	"  --output-dir DIR     write <profile>-<label->YYYYMMDDTHHMMSSZ.tar.zst into DIR\n"
+	"                       (default: the current folder)\n"
+	"  --only SOURCES       comma list of mongo,redis,kafka,k8s\n"
+	"  --label TEXT         a label for the file name and header ([A-Za-z0-9._-])\n"
+	"  --allow-partial      keep the archive when a source fails (exit 2)\n"
+	"  --parallel N         collections/keys read in parallel per source\n"
+	"  -q, --quiet          no progress\n"
+	"  --json               print the result as JSON\n\n"
+	"Exit: 0 ok, 2 partial (with --allow-partial), 3 nothing written, 64 usage, 65 bad profile.\n";
+
+static int64_t hs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool hs_label_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* <dir>/<profile>-<label->YYYYMMDDTHHMMSSZ.tar.zst */
+static void hs_snapshot_name(hs_buf *out, const char *dir, const char *profile, const char *label,
+			     time_t t)
+{
+	struct tm tm;
+	char stamp[32];
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	hs_buf_addf(out, "%s%s%s-%s%s%s.tar.zst", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", profile,
+		    label ? label : "", label ? "-" : "", stamp);
+}
+
+int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "output-dir", required_argument, NULL, 'd' },
+		{ "only", required_argument, NULL, 'O' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "allow-partial", no_argument, NULL, 'a' },
+		{ "parallel", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *output = NULL, *outdir = NULL, *label = NULL, *only = NULL;
+	hs_snapshot_opts sopts = { 0, 0, false };
+	hs_archive_opts aopts;
+	hs_archive_writer *aw = NULL;
+	hs_buf path = HS_BUF_INIT, failed = HS_BUF_INIT;
+	json_t *report = NULL, *jsources = NULL;
+	unsigned mask = ~0u;
+	int nok = 0, nfailed = 0, npartial = 0, nrun = 0;
+	int rc = -1, c;
+	size_t i;
+	time_t now = time(NULL);
+
+	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'd':
+			outdir = optarg;
+			break;
+		case 'O':
+			only = optarg;
+			break;
+		case 'l':
+			label = optarg;
+			break;
+		case 'a':
+			sopts.allow_partial = true;
+			break;
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 64)
+				return hs_cli_usage_error(e, "snapshot", "--parallel takes a number from 1 to 64");
+			sopts.parallel = (int)v;
+			break;
+		}
+		default:
+			return hs_cli_usage_error(e, "snapshot", "unknown option or missing argument");
+		}
+	}
+	if (optind < argc)
+		return hs_cli_usage_error(e, "snapshot", "takes no arguments");
+	if (output && outdir)
+		return hs_cli_usage_error(e, "snapshot", "-o and --output-dir exclude each other");
+	if (label && !hs_label_ok(label))
+		return hs_cli_usage_error(e, "snapshot", "--label takes 1-64 characters of A-Z a-z 0-9 . _ -");
+	if (only && hs_source_parse_list(only, &mask, e))
+		return -1;
+	if (!hs_sources[0])
+		return hs_err(e, HS_EXIT_FAILURE, "this build has no sources to capture");
+
+	if (output) {
+		hs_buf_adds(&path, output);
+	} else {
+		struct stat st;
+
+		if (!outdir)
+			outdir = ".";
+		if (stat(outdir, &st) || !S_ISDIR(st.st_mode)) {
+			hs_err(e, HS_EXIT_FAILURE, "output folder '%s' is not a folder", outdir);
+			goto out;
+		}
+		hs_snapshot_name(&path, outdir, hs_profile_name(ctx->profile), label, now);
+	}
+
+	memset(&aopts, 0, sizeof(aopts));
+	aopts.kind = "snapshot";
+	aopts.profile = hs_profile_name(ctx->profile);
+	aopts.label = label;
+	aopts.created_at = (int64_t)now;
+	if (hs_aw_open(&aw, path.data, &aopts, e))
+		goto out;
+
+	jsources = json_object();
+	for (i = 0; hs_sources[i]; i++) {
+		const hs_source_ops *src = hs_sources[i];
+		hs_capture cap;
+		hs_error serr;
+		int64_t t0, t1;
+		const char *status;
+		const char *errtext = NULL;
+
+		if (!(mask & (1u << i)))
+			continue;
+		if (!src->configured(ctx->profile)) {
+			if (only) {
+				hs_err(e, HS_EXIT_USAGE, "source '%s' is not configured in profile '%s'",
+				       src->name, hs_profile_name(ctx->profile));
+				goto out;
+			}
+			if (hs_aw_source(aw, src->name, HS_STATUS_SKIPPED, "not configured in the profile",
+					 0, 0, NULL, NULL, e))
+				goto out;
+			json_object_set_new(jsources, src->name, json_string(HS_STATUS_SKIPPED));
+			continue;
+		}
+		memset(&cap, 0, sizeof(cap));
+		cap.profile = ctx->profile;
+		cap.opts = &sopts;
+		cap.aw = aw;
+		cap.progress = hs_progress_new(src->name);
+		hs_error_init(&serr);
+		hs_info(src->name, "capture started");
+		t0 = hs_now_ms();
+		nrun++;
+		if (src->capture(&cap, &serr) == 0) {
+			status = cap.partial ? HS_STATUS_PARTIAL : HS_STATUS_OK;
+			errtext = cap.partial && cap.warning[0] ? cap.warning : NULL;
+			if (cap.partial)
+				npartial++;
+			else
+				nok++;
+		} else {
+			status = HS_STATUS_FAILED;
+			errtext = serr.msg;
+			nfailed++;
+			hs_buf_addf(&failed, "%s%s: %s", failed.len ? "; " : "", src->name, serr.msg);
+			hs_log(HS_LOG_ERROR, src->name, "capture failed: %s", serr.msg);
+		}
+		t1 = hs_now_ms();
+		hs_progress_done(cap.progress);
+		if (strcmp(status, HS_STATUS_FAILED))
+			hs_info(src->name, "capture %s in %.1fs", status, (double)(t1 - t0) / 1000.0);
+		rc = hs_aw_source(aw, src->name, status, errtext, t0, t1, cap.watermark, cap.details, e);
+		json_decref(cap.watermark);
+		json_decref(cap.details);
+		if (rc)
+			goto out;
+		rc = -1;
+		json_object_set_new(jsources, src->name, json_string(status));
+	}
+	if (!nrun) {
+		hs_err(e, HS_EXIT_FAILURE, "no source is configured in profile '%s'", hs_profile_name(ctx->profile));
+		goto out;
+	}
+	if (nfailed && (!sopts.allow_partial || (!nok && !npartial))) {
+		hs_err(e, HS_EXIT_FAILURE, "nothing written: %s%s", failed.data,
+		       sopts.allow_partial ? "" : " (--allow-partial keeps the other sources)");
+		goto out;
+	}
+	if (hs_aw_finish(aw, e))
+		goto out;
+
+	rc = (nfailed || npartial) ? HS_EXIT_PARTIAL : HS_EXIT_OK;
+	report = json_pack("{s:s, s:s, s:O, s:i}", "archive", path.data, "status",
+			   rc == HS_EXIT_OK ? "ok" : "partial", "sources", jsources, "exit_code", rc);
+	if (ctx->json) {
+		json_dumpf(report, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', ctx->out);
+	} else {
+		fprintf(ctx->out, "%s\n", path.data);
+	}
+out:
+	hs_aw_free(aw);
+	json_decref(report);
+	json_decref(jsources);
+	hs_buf_release(&path);
+	hs_buf_release(&failed);
+	return rc;
+}
