@@ -542,6 +542,53 @@ static void test_json_redacts_secrets(void **state)
 	assert_false(hs_profile_secret_key("security.protocol"));
 }
 
+/*
+ * A poor man's fuzz run: the built-in text truncated at every offset and
+ * with random bytes changed must parse or fail cleanly (ASan/UBSan watch),
+ * and every failure must carry a code and a message.
+ */
+static void test_truncated_and_mutated(void **state)
+{
+	const char *text = hs_profile_default_yaml;
+	size_t len = strlen(text), i;
+	uint32_t seed = 12345;
+	char *copy = malloc(len + 1);
+
+	(void)state;
+	assert_non_null(copy);
+	for (i = 0; i < len; i += 4) {
+		hs_profile *p = NULL;
+		hs_error e;
+
+		hs_error_init(&e);
+		if (hs_profile_parse(&p, text, i, "trunc", &e) == 0) {
+			assert_non_null(p);
+			hs_profile_free(p);
+		} else {
+			assert_null(p);
+			assert_true(e.code == HS_EXIT_DATA);
+			assert_true(e.msg[0] != '\0');
+		}
+	}
+	for (i = 0; i < 2000; i++) {
+		hs_profile *p = NULL;
+		hs_error e;
+		int k;
+
+		memcpy(copy, text, len + 1);
+		for (k = 0; k < 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			copy[(seed >> 8) % len] = (char)(" :-[]{}\"'&*!|>#$\n\t0a"[(seed >> 3) % 20]);
+		}
+		hs_error_init(&e);
+		if (hs_profile_parse(&p, copy, len, "mutated", &e) == 0)
+			hs_profile_free(p);
+		else
+			assert_true(e.code == HS_EXIT_DATA && e.msg[0]);
+	}
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_env_expansion),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_json_redacts_secrets),
+		cmocka_unit_test(test_truncated_and_mutated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
