@@ -1117,16 +1117,21 @@ static int hs_parse_matcher(const char *s, hs_profile_matcher *m)
 	while (*p == ' ')
 		p++;
 	if (p[0] == '=' && p[1] == '~') {
-		m->is_regex = true, m->is_equal = true, p += 2;
+		m->is_regex = true;
+		m->is_equal = true;
 	} else if (p[0] == '!' && p[1] == '~') {
-		m->is_regex = true, m->is_equal = false, p += 2;
+		m->is_regex = true;
+		m->is_equal = false;
 	} else if (p[0] == '!' && p[1] == '=') {
-		m->is_regex = false, m->is_equal = false, p += 2;
+		m->is_regex = false;
+		m->is_equal = false;
 	} else if (p[0] == '=') {
-		m->is_regex = false, m->is_equal = true, p += 1;
+		m->is_regex = false;
+		m->is_equal = true;
 	} else {
 		return -1;
 	}
+	p += (p[0] == '=' && p[1] != '~') ? 1 : 2;
 	while (*p == ' ')
 		p++;
 	if (*p == '"') {
