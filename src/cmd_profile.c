@@ -272,7 +272,7 @@ static int hs_profile_show(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 									  : "show: too many arguments");
 	doc = hs_profile_to_json(ctx->profile, true);
 	if (ctx->json) {
-		if (json_dumpf(doc, ctx->out, JSON_INDENT(2)) != 0) {
+		if (json_dumpf(doc, ctx->out, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0) {
 			hs_err(e, HS_EXIT_FAILURE, "cannot write to stdout");
 			goto out;
 		}

@@ -226,6 +226,43 @@ static yaml_node_t *hs_pp_get(hs_pp *pp, yaml_node_t *n, const char *key)
 	return NULL;
 }
 
+/* True when s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+static bool hs_utf8_valid(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, need, cp, min;
+
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			need = 1;
+			cp = c & 0x1F;
+			min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			need = 2;
+			cp = c & 0x0F;
+			min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			need = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		s++;
+		while (need--) {
+			if ((*s & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (*s++ & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+	}
+	return true;
+}
+
 /* Expanded text of scalar n (new string), or -1 with e set; what names the expected type. */
 static int hs_pp_text(hs_pp *pp, yaml_node_t *n, const char *path, const char *what, char **out)
 {
@@ -239,6 +276,10 @@ static int hs_pp_text(hs_pp *pp, yaml_node_t *n, const char *path, const char *w
 	if (hs_profile_expand((const char *)n->data.scalar.value, &b, &ee)) {
 		hs_buf_release(&b);
 		return hs_pp_fail(pp, n, path, "%s", ee.msg);
+	}
+	if (b.data && !hs_utf8_valid((const unsigned char *)b.data)) {
+		hs_buf_release(&b);
+		return hs_pp_fail(pp, n, path, "not valid UTF-8 after ${VAR} expansion");
 	}
 	*out = hs_buf_detach(&b, NULL);
 	return 0;

@@ -52,6 +52,16 @@ run 0 "$HIVESNAP" profile show --json -p "$HS_FIXTURES/profiles/full.yaml"
 cp "$tmp/out" "$tmp/full.json"
 run 0 "$HIVESNAP" profile show --json -p "$tmp/shown.yaml"
 cmp -s "$tmp/out" "$tmp/full.json" || fail "profile show output does not load back to the same profile"
+printf 'name: esc\nk8s:\n  context: "$${not-a-var}"\n  namespaces: [{name: "null"}]\n' >"$tmp/esc.yaml"
+run 0 "$HIVESNAP" profile show -p "$tmp/esc.yaml"
+cp "$tmp/out" "$tmp/esc-shown.yaml"
+run 0 "$HIVESNAP" profile show --json -p "$tmp/esc-shown.yaml"
+python3 - "$tmp/out" <<'EOF2' || fail "literal \${ or a \"null\" string did not survive show"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["k8s"]["context"] == "${not-a-var}", d["k8s"]["context"]
+assert d["k8s"]["namespaces"][0]["name"] == "null"
+EOF2
 echo "ok: show output loads back to the same profile"
 
 # --- env overrides reach the built-in profile

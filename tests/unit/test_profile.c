@@ -472,6 +472,15 @@ static void test_env_expansion(void **state)
 	parse_fails("name: x\nmongo: {uri: 'mongodb://h', parallel: '${HS_T_SECRET}', databases: [{name: d}]}\n",
 		    "profile 't.yaml' line 2: key 'mongo.parallel': expected an integer 1-64");
 	unsetenv("HS_T_SECRET");
+	/* bytes from the environment must still be UTF-8 (reports are JSON) */
+	setenv("HS_T_BIN", "a\xff\xfe", 1);
+	parse_fails("name: x\nk8s: {context: '${HS_T_BIN}', namespaces: [{name: n}]}\n",
+		    "profile 't.yaml' line 2: key 'k8s.context': not valid UTF-8 after ${VAR} expansion");
+	setenv("HS_T_BIN", "caf\xc3\xa9 \xe2\x82\xac", 1);
+	p = parse_ok("name: x\nk8s: {context: '${HS_T_BIN}', namespaces: [{name: n}]}\n");
+	assert_string_equal(p->k8s->context, "caf\xc3\xa9 \xe2\x82\xac");
+	hs_profile_free(p);
+	unsetenv("HS_T_BIN");
 	unsetenv("HS_T_HOST");
 	unsetenv("HS_T_EMPTY");
 	unsetenv("HS_T_PAR");
