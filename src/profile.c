@@ -938,6 +938,13 @@ static int hs_pp_k8s(hs_pp *pp, yaml_node_t *n, hs_profile *p)
 	    hs_pp_intv(pp, n, "k8s", "timeout_ms", 1, 600000, 30000, &k->timeout_ms) ||
 	    hs_pp_seq(pp, n, "k8s", "namespaces", true, &nss))
 		return -1;
+	if (k->kubeconfig && !strncmp(k->kubeconfig, "~/", 2) && getenv("HOME")) {
+		hs_buf home = HS_BUF_INIT;
+
+		hs_buf_addf(&home, "%s%s", getenv("HOME"), k->kubeconfig + 1);
+		free(k->kubeconfig);
+		k->kubeconfig = hs_buf_detach(&home, NULL);
+	}
 	k->n_namespaces = hs_seq_len(nss);
 	k->namespaces = hs_xcalloc(k->n_namespaces, sizeof(*k->namespaces));
 	for (i = 0; i < k->n_namespaces; i++) {

@@ -127,8 +127,8 @@ typedef struct hs_profile_k8s_ns {
 } hs_profile_k8s_ns;
 
 typedef struct hs_profile_k8s {
-	char *kubeconfig;        /* path; NULL = client decides ($KUBECONFIG, ~/.kube/config,
-	                            in-cluster service account) */
+	char *kubeconfig;        /* path ("~/" is $HOME); NULL = client decides ($KUBECONFIG,
+	                            ~/.kube/config, in-cluster service account) */
 	char *context;           /* NULL = the kubeconfig's current context */
 	int timeout_ms;          /* per request, 1-600000, default 30000 */
 	hs_profile_k8s_ns *namespaces; /* at least one */

@@ -201,6 +201,11 @@ static void test_minimal_and_defaults(void **state)
 	assert_false(p->k8s->namespaces[0].events);
 	hs_profile_free(p);
 
+	setenv("HOME", "/home/op", 1);
+	p = parse_ok("name: x\nk8s: {kubeconfig: ~/.kube/prod, namespaces: [{name: n}]}\n");
+	assert_string_equal(p->k8s->kubeconfig, "/home/op/.kube/prod");
+	hs_profile_free(p);
+
 	/* a null section is an absent one */
 	p = parse_ok("name: x\nredis:\nkafka: ~\n");
 	assert_null(p->redis);
