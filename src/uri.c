@@ -9,7 +9,8 @@
 /* Query parameter names (lowercased substrings) whose values are secrets. */
 static const char *const hs_uri_secret_words[] = {
 	"password", "passwd", "pwd", "token", "secret", "apikey", "api_key", "api-key",
-	"access_key", "accesskey", "signature", "credential", "private_key", NULL
+	"access_key", "accesskey", "signature", "credential", "private_key",
+	"authmechanismproperties", NULL
 };
 
 /* True when s[i..] starts a "scheme://" (scheme = ALPHA *(ALPHA / DIGIT / "+" / "-" / ".")). */

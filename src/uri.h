@@ -5,7 +5,7 @@
  * hs_uri_redact() replaces the password of a URI's userinfo with "***"
  * (mongodb://user:***@h1:27017,h2:27017/db) and the values of query
  * parameters whose name suggests a secret (password, pwd, token, secret,
- * apikey, api_key, access_key, signature, credential, ...):
+ * apikey, api_key, access_key, signature, credential, authMechanismProperties ...):
  * https://h/x?token=*** .  It works on mongodb://, mongodb+srv://, redis://,
  * rediss://, http(s):// and any scheme://, on comma host lists, on several
  * comma-separated URIs, and on "user:pass@host" without a scheme.  When in

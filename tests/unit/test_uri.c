@@ -56,6 +56,9 @@ static void test_query_secrets(void **state)
 	check("http://h/?Password=a&secret=b&access_token=c&api_key=d#frag",
 	      "http://h/?Password=***&secret=***&access_token=***&api_key=***#frag");
 	check("http://h/?a=1&flag&b", "http://h/?a=1&flag&b");
+	/* AWS session tokens travel inside authMechanismProperties */
+	check("mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:abc",
+	      "mongodb://h/?authMechanism=MONGODB-AWS&authMechanismProperties=***");
 }
 
 static void test_nothing_to_redact(void **state)
