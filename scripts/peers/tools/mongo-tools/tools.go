@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins mongodump and mongorestore for `go build` in this module.
+package tools
+
+import (
+	_ "github.com/mongodb/mongo-tools/mongodump/main"
+	_ "github.com/mongodb/mongo-tools/mongorestore/main"
+)
