@@ -144,6 +144,14 @@ typedef struct hs_reader_entry {
 int hs_reader_open(hs_reader **out, const char *path, hs_error *e);
 /* The parsed hivesnap.json header. */
 const json_t *hs_reader_header(const hs_reader *r);
+/*
+ * The hivesnap.json entry's bytes exactly as stored, *len set to their
+ * length; owned by the reader, valid until hs_reader_free().  Checked like
+ * any entry (against the index at once when there is one, else at the end).
+ * `cat hivesnap.json` and `extract` need them, since hs_reader_next() skips
+ * the header.  (Added for the read-side commands.)
+ */
+const void *hs_reader_header_bytes(const hs_reader *r, size_t *len);
 /* The manifest from the index frame, or NULL when the archive has none. */
 const json_t *hs_reader_index(const hs_reader *r);
 /*
