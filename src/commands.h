@@ -16,4 +16,19 @@ extern const char hs_cmd_restore_usage[];
 int hs_cmd_profile(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_profile_usage[];
 
+int hs_cmd_inspect(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_inspect_usage[];
+
+int hs_cmd_ls(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_ls_usage[];
+
+int hs_cmd_cat(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_cat_usage[];
+
+int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_verify_usage[];
+
+int hs_cmd_extract(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_extract_usage[];
+
 #endif
