@@ -8,7 +8,10 @@
 #include "buf.h"
 #include "source.h"
 
+extern const hs_source_ops hs_source_mongo;   /* snapshot/mongo.c */
+
 const hs_source_ops *const hs_sources[] = {
+	&hs_source_mongo,
 	NULL
 };
 

@@ -1,0 +1,830 @@
+/*
+ * mongo.c - restore MongoDB collections from an archive's mongo/ entries.
+ *
+ * plan() reads the collection list the capture recorded in the manifest
+ * (sources.mongo.details.collections), applies --include/--exclude and
+ * --map-ns, connects to the target and counts what is live there; it
+ * changes nothing.  apply() streams the archive once: for each selected
+ * collection the metadata entry (options, indexes) and then the documents,
+ * in batches, in the chosen mode:
+ *
+ *   insert   insert; a document whose _id exists is skipped (counted)
+ *   upsert   replace by _id, inserting what is missing
+ *   replace  load into a temporary collection, then rename it over the
+ *            target (atomic with dropTarget on MongoDB; FerretDB renames
+ *            only without dropTarget, so there the target is dropped
+ *            first and the plan says so)
+ *
+ * Indexes are created after the data, one by one (without "v" and "ns"), so
+ * an index the server rejects is reported by name and costs no data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "mongo_common.h"
+#include "uri.h"
+
+#define HS_MONGO_TMP_PREFIX "hivesnap_restore_tmp."
+#define HS_MONGO_META_MAX (16u * 1024 * 1024)
+#define HS_MONGO_DOC_MAX (48u * 1024 * 1024)
+
+/* One collection of the archive and what happens to it. */
+typedef struct hs_mongo_item {
+	char *src_db, *src_coll;
+	char *dst_db, *dst_coll;
+	char *type;
+	bool selected;
+	int64_t docs_archive;
+	int64_t docs_live;
+	bool exists;
+	/* apply */
+	bool have_meta, data_done, finished, failed_hard;
+	bson_t options, indexes;
+	int64_t inserted, replaced, skipped, failed;
+	json_t *index_errors;
+	char error[HS_ERROR_MSG_MAX];
+} hs_mongo_item;
+
+typedef struct hs_mongo_rstate {
+	const char *uri;        /* borrowed: --to-mongo or the profile's */
+	char *red;
+	const char *mode;
+	bool rename_atomic;     /* renameCollection with dropTarget works */
+	mongoc_client_pool_t *pool;
+	hs_mongo_item *items;
+	size_t n_items;
+} hs_mongo_rstate;
+
+static void hs_mongo_item_release(hs_mongo_item *it)
+{
+	free(it->src_db);
+	free(it->src_coll);
+	free(it->dst_db);
+	free(it->dst_coll);
+	free(it->type);
+	if (it->have_meta) {
+		bson_destroy(&it->options);
+		bson_destroy(&it->indexes);
+	}
+	json_decref(it->index_errors);
+}
+
+void hs_mongo_restore_release(hs_restore *r)
+{
+	hs_mongo_rstate *st = r ? r->state : NULL;
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n_items; i++)
+		hs_mongo_item_release(&st->items[i]);
+	free(st->items);
+	mongoc_client_pool_destroy(st->pool);
+	free(st->red);
+	free(st);
+	r->state = NULL;
+}
+
+/* Whether a collection exists on the target; -1 on a server error. */
+static int hs_mongo_coll_exists(hs_mongo_rstate *st, mongoc_client_t *client, const char *db,
+				const char *coll, hs_error *e)
+{
+	mongoc_database_t *d = mongoc_client_get_database(client, db);
+	bson_t *opts = BCON_NEW("filter", "{", "name", BCON_UTF8(coll), "}", "nameOnly", BCON_BOOL(true));
+	mongoc_cursor_t *cur = mongoc_database_find_collections_with_opts(d, opts);
+	const bson_t *doc;
+	bson_error_t berr;
+	int found = 0;
+
+	while (mongoc_cursor_next(cur, &doc))
+		found = 1;
+	if (mongoc_cursor_error(cur, &berr))
+		found = hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri,
+				     "cannot list collections of mongo database '%s' on '%s'", db, st->red);
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	mongoc_database_destroy(d);
+	return found;
+}
+
+/* The words of the plan for one collection. */
+static json_t *hs_mongo_plan_step(hs_mongo_rstate *st, const hs_mongo_item *it)
+{
+	hs_buf d = HS_BUF_INIT;
+	json_t *step;
+	const char *action = st->mode;
+
+	if (!strcmp(it->type, "view")) {
+		action = it->exists ? "skip" : "create-view";
+		hs_buf_addf(&d, it->exists ? "view %s.%s exists: left as it is" : "create view %s.%s",
+			    it->dst_db, it->dst_coll);
+	} else if (!strcmp(st->mode, "insert")) {
+		hs_buf_addf(&d, "insert %lld documents into %s.%s (%lld live now); documents whose _id exists are skipped",
+			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
+	} else if (!strcmp(st->mode, "upsert")) {
+		hs_buf_addf(&d, "upsert %lld documents by _id into %s.%s (%lld live now); other live documents stay",
+			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
+	} else if (st->rename_atomic) {
+		hs_buf_addf(&d, "load %lld documents into a temporary collection, then rename it over %s.%s "
+			    "(replacing %lld live documents at once)",
+			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
+	} else {
+		hs_buf_addf(&d, "load %lld documents into a temporary collection, then drop %s.%s (%lld live "
+			    "documents) and rename the temporary one in its place: the server cannot rename "
+			    "over a collection, so for a moment the collection is missing",
+			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
+	}
+	step = json_pack("{s:s+++, s:s, s:s, s:s++, s:I, s:I, s:s}", "target", "mongo:", it->dst_db, ".",
+			 it->dst_coll, "action", action, "detail", d.data, "source", it->src_db, ".",
+			 it->src_coll, "documents_archive", (json_int_t)it->docs_archive, "documents_live",
+			 (json_int_t)it->docs_live, "mode", st->mode);
+	hs_buf_release(&d);
+	return step;
+}
+
+int hs_mongo_restore_plan(hs_restore *r, hs_error *e)
+{
+	const hs_restore_opts *o = r->opts;
+	hs_mongo_rstate *st = hs_xcalloc(1, sizeof(*st));
+	mongoc_client_t *client = NULL;
+	const json_t *colls, *jc;
+	json_t *plan = json_array();
+	bson_t *cmd = NULL;
+	bson_t reply;
+	bson_error_t berr;
+	size_t i;
+	int rc = -1;
+
+	bson_init(&reply);
+	r->state = st;
+	st->mode = o && o->mongo_mode ? o->mongo_mode : "insert";
+	if (strcmp(st->mode, "insert") && strcmp(st->mode, "upsert") && strcmp(st->mode, "replace")) {
+		hs_err(e, HS_EXIT_USAGE, "--mongo-mode '%s': expected insert, upsert or replace", st->mode);
+		goto out;
+	}
+	if (hs_mongo_ns_rules_check(o ? o->map_ns : NULL, e))
+		goto out;
+	st->uri = o && o->to_mongo ? o->to_mongo : r->profile && r->profile->mongo ? r->profile->mongo->uri : NULL;
+	if (!st->uri) {
+		hs_err(e, HS_EXIT_USAGE, "no mongo target: give --to-mongo URI or a profile with mongo.uri");
+		goto out;
+	}
+	st->red = hs_uri_redact_dup(st->uri);
+	colls = json_object_get(json_object_get(json_object_get(json_object_get(r->manifest, "sources"),
+								"mongo"), "details"), "collections");
+	if (!json_is_array(colls)) {
+		hs_err(e, HS_EXIT_DATA, "archive '%s' has no mongo collection list in its manifest", r->archive_path);
+		goto out;
+	}
+	st->items = hs_xcalloc(json_array_size(colls) + 1, sizeof(*st->items));
+	json_array_foreach(colls, i, jc) {
+		const char *db = json_string_value(json_object_get(jc, "db"));
+		const char *coll = json_string_value(json_object_get(jc, "collection"));
+		const char *type = json_string_value(json_object_get(jc, "type"));
+		const char *status = json_string_value(json_object_get(jc, "status"));
+		hs_mongo_item *it;
+		hs_buf ns = HS_BUF_INIT;
+		char *dst = NULL;
+
+		if (!db || !coll || !type || !status) {
+			hs_err(e, HS_EXIT_DATA, "archive '%s': malformed mongo collection list", r->archive_path);
+			goto out;
+		}
+		if (strcmp(status, "ok"))
+			continue;
+		it = &st->items[st->n_items++];
+		it->src_db = hs_xstrdup(db);
+		it->src_coll = hs_xstrdup(coll);
+		it->type = hs_xstrdup(type);
+		it->docs_archive = json_integer_value(json_object_get(jc, "documents"));
+		hs_buf_addf(&ns, "%s.%s", db, coll);
+		it->selected = hs_mongo_ns_selected(ns.data, o ? o->include : NULL, o ? o->exclude : NULL);
+		if (hs_mongo_ns_map(ns.data, o ? o->map_ns : NULL, &dst, e)) {
+			hs_buf_release(&ns);
+			goto out;
+		}
+		if (!hs_mongo_ns_split(dst, &it->dst_db, &it->dst_coll)) {
+			hs_err(e, HS_EXIT_USAGE, "--map-ns maps '%s' to '%s', which is not a namespace db.coll",
+			       ns.data, dst);
+			free(dst);
+			hs_buf_release(&ns);
+			goto out;
+		}
+		free(dst);
+		hs_buf_release(&ns);
+	}
+
+	if (hs_mongo_pool_new(st->uri, 2, &st->pool, NULL, e))
+		goto out;
+	client = mongoc_client_pool_pop(st->pool);
+	cmd = BCON_NEW("buildInfo", BCON_INT32(1));
+	if (!mongoc_client_command_simple(client, "admin", cmd, NULL, &reply, &berr)) {
+		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot connect to mongo '%s'", st->red);
+		goto out;
+	}
+	{
+		bson_iter_t bi;
+
+		/* FerretDB renames only without dropTarget */
+		st->rename_atomic = !bson_iter_init_find(&bi, &reply, "ferretdbVersion");
+	}
+	for (i = 0; i < st->n_items; i++) {
+		hs_mongo_item *it = &st->items[i];
+		int ex;
+
+		if (!it->selected)
+			continue;
+		ex = hs_mongo_coll_exists(st, client, it->dst_db, it->dst_coll, e);
+		if (ex < 0)
+			goto out;
+		it->exists = ex > 0;
+		if (it->exists && strcmp(it->type, "view")) {
+			mongoc_collection_t *c = mongoc_client_get_collection(client, it->dst_db, it->dst_coll);
+			bson_t filter = BSON_INITIALIZER;
+
+			it->docs_live = mongoc_collection_count_documents(c, &filter, NULL, NULL, NULL, &berr);
+			bson_destroy(&filter);
+			mongoc_collection_destroy(c);
+			if (it->docs_live < 0) {
+				hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot count documents of '%s.%s' on '%s'",
+					     it->dst_db, it->dst_coll, st->red);
+				goto out;
+			}
+		}
+		json_array_append_new(plan, hs_mongo_plan_step(st, it));
+	}
+	r->plan = plan;
+	plan = NULL;
+	rc = 0;
+out:
+	if (client)
+		mongoc_client_pool_push(st->pool, client);
+	bson_destroy(&reply);
+	if (cmd)
+		bson_destroy(cmd);
+	json_decref(plan);
+	return rc;
+}
+
+/* Find the item of a source namespace; NULL when the archive's list lacks it. */
+static hs_mongo_item *hs_mongo_item_find(hs_mongo_rstate *st, const char *db, const char *coll)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_items; i++)
+		if (!strcmp(st->items[i].src_db, db) && !strcmp(st->items[i].src_coll, coll))
+			return &st->items[i];
+	return NULL;
+}
+
+/* The name of the temporary collection of a replace. */
+static void hs_mongo_tmp_name(const hs_mongo_item *it, hs_buf *out)
+{
+	hs_buf_reset(out);
+	hs_buf_addf(out, HS_MONGO_TMP_PREFIX "%s", it->dst_coll);
+}
+
+/* Run a command on db; -1 with e filled (prefixed with what) on failure. */
+static int hs_mongo_run_cmd(hs_mongo_rstate *st, mongoc_client_t *client, const char *db, const bson_t *cmd,
+			    bson_error_t *berr, hs_error *e, const char *what)
+{
+	bson_t reply;
+	bool ok = mongoc_client_write_command_with_opts(client, db, cmd, NULL, &reply, berr);
+
+	bson_destroy(&reply);
+	if (!ok)
+		return hs_mongo_err(e, HS_EXIT_FAILURE, berr, st->uri, "%s", what);
+	return 0;
+}
+
+/* Create db.coll with the archive's options (views too).  Existing: nothing. */
+static int hs_mongo_create(hs_mongo_rstate *st, mongoc_client_t *client, hs_mongo_item *it,
+			   const char *coll, hs_error *e)
+{
+	bson_t cmd = BSON_INITIALIZER;
+	bson_error_t berr;
+	hs_buf what = HS_BUF_INIT;
+	int rc;
+
+	BSON_APPEND_UTF8(&cmd, "create", coll);
+	if (it->have_meta)
+		bson_concat(&cmd, &it->options);
+	hs_buf_addf(&what, "cannot create collection '%s.%s'", it->dst_db, coll);
+	rc = hs_mongo_run_cmd(st, client, it->dst_db, &cmd, &berr, e, what.data);
+	/* 48 NamespaceExists: someone created it meanwhile, fine */
+	if (rc && berr.code == 48)
+		rc = 0;
+	bson_destroy(&cmd);
+	hs_buf_release(&what);
+	return rc;
+}
+
+/* Drop db.coll; a missing collection is not an error. */
+static void hs_mongo_drop(mongoc_client_t *client, const char *db, const char *coll)
+{
+	mongoc_collection_t *c = mongoc_client_get_collection(client, db, coll);
+	bson_error_t berr;
+
+	mongoc_collection_drop(c, &berr);
+	mongoc_collection_destroy(c);
+}
+
+/*
+ * Of the documents at the given batch positions that failed with a
+ * duplicate key, count those whose _id exists in the target as skipped
+ * and the others (a conflict on another unique index) as failed.  The
+ * servers' messages cannot tell the two apart (FerretDB says only
+ * "E11000 duplicate key error collection: db.c"), the target can.
+ */
+static int hs_mongo_sort_dups(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mongo_item *it,
+			      const hs_buf *docs, const size_t *offs, const uint32_t *pos, size_t n, hs_error *e)
+{
+	bson_t filter = BSON_INITIALIZER, in, arr;
+	bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
+	mongoc_cursor_t *cur;
+	const bson_t *doc;
+	bson_error_t berr;
+	int64_t found = 0;
+	size_t i;
+	int rc = 0;
+
+	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (i = 0; i < n; i++) {
+		bson_t d;
+		bson_iter_t id;
+		uint32_t len;
+		char key[16];
+		const char *k;
+
+		memcpy(&len, docs->data + offs[pos[i]], 4);
+		len = BSON_UINT32_FROM_LE(len);
+		if (bson_init_static(&d, (const uint8_t *)docs->data + offs[pos[i]], len) &&
+		    bson_iter_init_find(&id, &d, "_id")) {
+			bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+			bson_append_iter(&arr, k, -1, &id);
+		}
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(&filter, &in);
+	cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
+	while (mongoc_cursor_next(cur, &doc))
+		found++;
+	if (mongoc_cursor_error(cur, &berr))
+		rc = hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot read '%s.%s' on '%s'", it->dst_db,
+				  it->dst_coll, st->red);
+	if (found > (int64_t)n)
+		found = (int64_t)n;
+	it->skipped += found;
+	if ((int64_t)n > found && !it->error[0])
+		snprintf(it->error, sizeof(it->error), "duplicate key on a unique index other than _id");
+	it->failed += (int64_t)n - found;
+	mongoc_cursor_destroy(cur);
+	bson_destroy(opts);
+	bson_destroy(&filter);
+	return rc;
+}
+
+/*
+ * Send one batch of documents (concatenated BSON in docs) to coll in the
+ * item's mode.  Counts go into the item; a failed document is counted, a
+ * batch the server refuses as a whole is an error.
+ */
+static int hs_mongo_flush(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mongo_item *it,
+			  const hs_buf *docs, bool insert_only, hs_error *e)
+{
+	bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
+	mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts);
+	bson_t reply = BSON_INITIALIZER;
+	bson_error_t berr;
+	bson_iter_t ri, wi;
+	size_t off = 0, ndocs = 0, ndups = 0;
+	size_t *offs = NULL;
+	uint32_t *dups = NULL;
+	uint32_t ret;
+	int rc = -1;
+	bool upsert = !insert_only && !strcmp(st->mode, "upsert");
+	bool skip_dups = !insert_only && !strcmp(st->mode, "insert");
+
+	offs = hs_xcalloc(docs->len / 5 + 1, sizeof(*offs));
+	dups = hs_xcalloc(docs->len / 5 + 1, sizeof(*dups));
+
+	while (off < docs->len) {
+		bson_t doc;
+		uint32_t len;
+
+		memcpy(&len, docs->data + off, 4);
+		len = BSON_UINT32_FROM_LE(len);
+		if (!bson_init_static(&doc, (const uint8_t *)docs->data + off, len)) {
+			hs_err(e, HS_EXIT_DATA, "malformed document in the archive for '%s.%s'", it->src_db, it->src_coll);
+			goto out;
+		}
+		offs[ndocs++] = off;
+		if (upsert) {
+			bson_t sel = BSON_INITIALIZER;
+			bson_t *uo = BCON_NEW("upsert", BCON_BOOL(true));
+			bson_iter_t id;
+
+			if (bson_iter_init_find(&id, &doc, "_id"))
+				bson_append_iter(&sel, "_id", 3, &id);
+			if (!mongoc_bulk_operation_replace_one_with_opts(bulk, &sel, &doc, uo, &berr)) {
+				it->failed++;
+				hs_debug("mongo", "cannot queue a document for '%s.%s': %s", it->dst_db, it->dst_coll,
+					 berr.message);
+			}
+			bson_destroy(uo);
+			bson_destroy(&sel);
+		} else if (!mongoc_bulk_operation_insert_with_opts(bulk, &doc, NULL, &berr)) {
+			it->failed++;
+		}
+		off += len;
+	}
+	bson_destroy(&reply);
+	ret = mongoc_bulk_operation_execute(bulk, &reply, &berr);
+	if (bson_iter_init_find(&ri, &reply, "nInserted"))
+		it->inserted += bson_iter_as_int64(&ri);
+	if (bson_iter_init_find(&ri, &reply, "nUpserted"))
+		it->inserted += bson_iter_as_int64(&ri);
+	if (bson_iter_init_find(&ri, &reply, "nMatched"))
+		it->replaced += bson_iter_as_int64(&ri);
+	if (bson_iter_init_find(&ri, &reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&ri) &&
+	    bson_iter_recurse(&ri, &wi)) {
+		while (bson_iter_next(&wi)) {
+			const uint8_t *data;
+			uint32_t dlen;
+			bson_t we;
+			bson_iter_t ci;
+			int32_t code = 0;
+			int64_t idx = -1;
+
+			if (!BSON_ITER_HOLDS_DOCUMENT(&wi))
+				continue;
+			bson_iter_document(&wi, &dlen, &data);
+			if (!bson_init_static(&we, data, dlen))
+				continue;
+			if (bson_iter_init_find(&ci, &we, "code"))
+				code = (int32_t)bson_iter_as_int64(&ci);
+			if (bson_iter_init_find(&ci, &we, "index"))
+				idx = bson_iter_as_int64(&ci);
+			if (code == 11000 && skip_dups && idx >= 0 && (size_t)idx < ndocs) {
+				dups[ndups++] = (uint32_t)idx;
+			} else {
+				if (!it->failed && bson_iter_init_find(&ci, &we, "errmsg") && BSON_ITER_HOLDS_UTF8(&ci)) {
+					snprintf(it->error, sizeof(it->error), "%s", bson_iter_utf8(&ci, NULL));
+					hs_mongo_scrub(it->error, sizeof(it->error), st->uri);
+				}
+				it->failed++;
+			}
+		}
+	} else if (!ret) {
+		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot write to '%s.%s' on '%s'", it->dst_db,
+			     it->dst_coll, st->red);
+		goto out;
+	}
+	if (ndups && hs_mongo_sort_dups(st, coll, it, docs, offs, dups, ndups, e))
+		goto out;
+	rc = 0;
+out:
+	free(offs);
+	free(dups);
+	mongoc_bulk_operation_destroy(bulk);
+	bson_destroy(&reply);
+	bson_destroy(opts);
+	return rc;
+}
+
+/*
+ * Stream the documents of the current entry into the target (or the
+ * temporary collection of a replace) in batches.
+ */
+static int hs_mongo_load(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
+			 const char *coll_name, hs_progress *pg, hs_error *e)
+{
+	mongoc_collection_t *coll = mongoc_client_get_collection(client, it->dst_db, coll_name);
+	hs_buf pend = HS_BUF_INIT, batch = HS_BUF_INIT;
+	char buf[65536];
+	size_t ndocs = 0, off;
+	ssize_t n;
+	int rc = -1;
+	bool insert_only = !strcmp(st->mode, "replace");
+
+	for (;;) {
+		n = hs_reader_read(rd, buf, sizeof(buf), e);
+		if (n < 0)
+			goto out;
+		hs_buf_add(&pend, buf, (size_t)n);
+		off = 0;
+		while (pend.len - off >= 4) {
+			uint32_t len;
+
+			memcpy(&len, pend.data + off, 4);
+			len = BSON_UINT32_FROM_LE(len);
+			if (len < 5 || len > HS_MONGO_DOC_MAX) {
+				hs_err(e, HS_EXIT_DATA, "malformed document in the archive for '%s.%s'", it->src_db,
+				       it->src_coll);
+				goto out;
+			}
+			if (pend.len - off < len)
+				break;
+			hs_buf_add(&batch, pend.data + off, len);
+			off += len;
+			ndocs++;
+			if (ndocs >= HS_MONGO_BATCH_DOCS || batch.len >= HS_MONGO_BATCH_BYTES) {
+				if (hs_mongo_flush(st, coll, it, &batch, insert_only, e))
+					goto out;
+				hs_progress_add(pg, ndocs, batch.len);
+				hs_buf_reset(&batch);
+				ndocs = 0;
+			}
+		}
+		if (off) {
+			memmove(pend.data, pend.data + off, pend.len - off);
+			pend.len -= off;
+		}
+		if (n == 0)
+			break;
+	}
+	if (pend.len) {
+		hs_err(e, HS_EXIT_DATA, "truncated document at the end of the archive's '%s.%s'", it->src_db,
+		       it->src_coll);
+		goto out;
+	}
+	if (batch.len) {
+		if (hs_mongo_flush(st, coll, it, &batch, insert_only, e))
+			goto out;
+		hs_progress_add(pg, ndocs, batch.len);
+	}
+	rc = 0;
+out:
+	mongoc_collection_destroy(coll);
+	hs_buf_release(&pend);
+	hs_buf_release(&batch);
+	return rc;
+}
+
+/* Create the archive's indexes (but _id_) on db.coll one by one; rejections are recorded. */
+static void hs_mongo_make_indexes(hs_mongo_rstate *st, mongoc_client_t *client, hs_mongo_item *it)
+{
+	bson_iter_t ai;
+
+	if (!it->have_meta || !bson_iter_init(&ai, &it->indexes))
+		return;
+	while (bson_iter_next(&ai)) {
+		const uint8_t *data;
+		uint32_t len;
+		bson_t listed, spec, cmd = BSON_INITIALIZER, arr, reply;
+		bson_error_t berr;
+		bson_iter_t ni;
+		const char *name = "?";
+
+		if (!BSON_ITER_HOLDS_DOCUMENT(&ai))
+			continue;
+		bson_iter_document(&ai, &len, &data);
+		if (!bson_init_static(&listed, data, len))
+			continue;
+		if (bson_iter_init_find(&ni, &listed, "name") && BSON_ITER_HOLDS_UTF8(&ni))
+			name = bson_iter_utf8(&ni, NULL);
+		if (!strcmp(name, "_id_")) {
+			bson_destroy(&cmd);
+			continue;
+		}
+		hs_mongo_index_spec(&listed, &spec);
+		BSON_APPEND_UTF8(&cmd, "createIndexes", it->dst_coll);
+		BSON_APPEND_ARRAY_BEGIN(&cmd, "indexes", &arr);
+		BSON_APPEND_DOCUMENT(&arr, "0", &spec);
+		bson_append_array_end(&cmd, &arr);
+		if (!mongoc_client_write_command_with_opts(client, it->dst_db, &cmd, NULL, &reply, &berr)) {
+			char msg[sizeof(berr.message)];
+
+			snprintf(msg, sizeof(msg), "%s", berr.message);
+			hs_mongo_scrub(msg, sizeof(msg), st->uri);
+			if (!it->index_errors)
+				it->index_errors = json_array();
+			json_array_append_new(it->index_errors, json_pack("{s:s, s:s}", "index", name, "error", msg));
+			hs_warn("mongo", "index '%s' of '%s.%s' not created: %s", name, it->dst_db, it->dst_coll, msg);
+		}
+		bson_destroy(&reply);
+		bson_destroy(&spec);
+		bson_destroy(&cmd);
+	}
+}
+
+/* Metadata of a collection: keep options and indexes; views are created here. */
+static int hs_mongo_apply_meta(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
+			       const char *entry, hs_error *e)
+{
+	hs_buf text = HS_BUF_INIT;
+	char buf[65536], type[64];
+	ssize_t n;
+	int rc = -1;
+
+	while ((n = hs_reader_read(rd, buf, sizeof(buf), e)) > 0) {
+		hs_buf_add(&text, buf, (size_t)n);
+		if (text.len > HS_MONGO_META_MAX) {
+			hs_err(e, HS_EXIT_DATA, "entry '%s' is larger than 16 MiB", entry);
+			goto out;
+		}
+	}
+	if (n < 0)
+		goto out;
+	if (it->have_meta) {
+		rc = 0;
+		goto out;
+	}
+	hs_buf_addc(&text, 0);
+	if (hs_mongo_metadata_parse(text.data, text.len - 1, &it->options, &it->indexes, type, sizeof(type), e)) {
+		hs_err_prefix(e, "entry '%s'", entry);
+		goto out;
+	}
+	it->have_meta = true;
+	if (!strcmp(it->type, "view")) {
+		hs_error ve;
+
+		hs_error_init(&ve);
+		if (!it->exists && hs_mongo_create(st, client, it, it->dst_coll, &ve)) {
+			/* FerretDB has no views: report, keep going */
+			it->failed++;
+			snprintf(it->error, sizeof(it->error), "%s", ve.msg);
+			hs_warn("mongo", "%s", ve.msg);
+		}
+		it->finished = true;
+	} else if (it->data_done && !it->finished) {
+		/* documents came first: indexes now */
+		hs_mongo_make_indexes(st, client, it);
+		it->finished = true;
+	}
+	rc = 0;
+out:
+	hs_buf_release(&text);
+	return rc;
+}
+
+/*
+ * Documents of a collection, then its indexes; for replace, the
+ * temporary collection is renamed over the target when every document
+ * made it (else it is dropped and the target left as it was).
+ */
+static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
+			       hs_progress *pg, hs_error *e)
+{
+	hs_buf tmp = HS_BUF_INIT, what = HS_BUF_INIT;
+	bool replace = !strcmp(st->mode, "replace");
+	const char *coll = it->dst_coll;
+	bson_error_t berr;
+	int rc = -1;
+
+	if (replace) {
+		hs_mongo_tmp_name(it, &tmp);
+		coll = tmp.data;
+		hs_mongo_drop(client, it->dst_db, coll);
+		if (hs_mongo_create(st, client, it, coll, e))
+			goto out;
+	} else if (!it->exists && it->have_meta && !bson_empty(&it->options)) {
+		if (hs_mongo_create(st, client, it, coll, e))
+			goto out;
+	}
+	if (hs_mongo_load(st, client, rd, it, coll, pg, e))
+		goto out;
+	it->data_done = true;
+	if (replace) {
+		bson_t *cmd;
+		hs_buf from = HS_BUF_INIT, to = HS_BUF_INIT;
+
+		if (it->failed) {
+			hs_mongo_drop(client, it->dst_db, coll);
+			hs_err(e, HS_EXIT_FAILURE, "'%s.%s' left as it was: %lld documents could not be loaded (%s)",
+			       it->dst_db, it->dst_coll, (long long)it->failed, it->error);
+			goto out;
+		}
+		/* indexes on the temporary collection, so the renamed one has them at once */
+		{
+			char *keep = it->dst_coll;
+
+			it->dst_coll = tmp.data;
+			if (it->have_meta)
+				hs_mongo_make_indexes(st, client, it);
+			it->dst_coll = keep;
+		}
+		hs_buf_addf(&from, "%s.%s", it->dst_db, coll);
+		hs_buf_addf(&to, "%s.%s", it->dst_db, it->dst_coll);
+		if (!st->rename_atomic)
+			hs_mongo_drop(client, it->dst_db, it->dst_coll);
+		cmd = BCON_NEW("renameCollection", BCON_UTF8(from.data), "to", BCON_UTF8(to.data));
+		if (st->rename_atomic)
+			BSON_APPEND_BOOL(cmd, "dropTarget", true);
+		hs_buf_addf(&what, "cannot rename '%s' to '%s'", from.data, to.data);
+		rc = hs_mongo_run_cmd(st, client, "admin", cmd, &berr, e, what.data);
+		bson_destroy(cmd);
+		hs_buf_release(&from);
+		hs_buf_release(&to);
+		if (rc)
+			goto out;
+		it->replaced = it->docs_live;
+		it->finished = it->have_meta;
+	} else if (it->have_meta) {
+		hs_mongo_make_indexes(st, client, it);
+		it->finished = true;
+	}
+	rc = 0;
+out:
+	hs_buf_release(&tmp);
+	hs_buf_release(&what);
+	return rc;
+}
+
+/* The result object of one collection. */
+static json_t *hs_mongo_item_result(const hs_mongo_item *it, const char *mode)
+{
+	json_t *o = json_pack("{s:s++, s:s, s:I, s:I, s:I, s:I, s:s}", "source", it->src_db, ".", it->src_coll,
+			      "mode", mode, "inserted", (json_int_t)it->inserted, "replaced",
+			      (json_int_t)it->replaced, "skipped", (json_int_t)it->skipped, "failed",
+			      (json_int_t)it->failed, "status",
+			      it->failed_hard ? "failed" : it->failed ? "partial" : it->data_done || it->finished ? "done"
+											     : "not_applied");
+
+	json_object_set(o, "index_errors", it->index_errors ? it->index_errors : json_array());
+	if (it->error[0])
+		json_object_set_new(o, "error", json_string(it->error));
+	return o;
+}
+
+int hs_mongo_restore_apply(hs_restore *r, hs_error *e)
+{
+	hs_mongo_rstate *st = r->state;
+	hs_reader *rd = NULL;
+	hs_reader_entry ent;
+	mongoc_client_t *client = NULL;
+	json_t *res = json_object(), *colls = json_object();
+	int64_t tin = 0, trep = 0, tskip = 0, tfail = 0;
+	bool stop_on_error = r->opts && r->opts->stop_on_error;
+	size_t i;
+	int rc = -1, nx;
+
+	if (!st)
+		return hs_err(e, HS_EXIT_FAILURE, "mongo restore: apply without a plan");
+	client = mongoc_client_pool_pop(st->pool);
+	if (hs_reader_open(&rd, r->archive_path, e))
+		goto out;
+	while ((nx = hs_reader_next(rd, &ent, e)) == 1) {
+		char *db = NULL, *coll = NULL;
+		int kind;
+		hs_mongo_item *it;
+		int frc;
+
+		if (!hs_mongo_entry_split(ent.name, &db, &coll, &kind))
+			continue;
+		it = hs_mongo_item_find(st, db, coll);
+		free(db);
+		free(coll);
+		if (!it || !it->selected)
+			continue;
+		hs_progress_note(r->progress, it->dst_coll);
+		if (kind == 1)
+			frc = hs_mongo_apply_meta(st, client, rd, it, ent.name, e);
+		else
+			frc = hs_mongo_apply_data(st, client, rd, it, r->progress, e);
+		if (frc) {
+			it->failed_hard = true;
+			if (!it->error[0])
+				snprintf(it->error, sizeof(it->error), "%s", e->msg);
+			goto out;
+		} else if (it->failed && stop_on_error) {
+			hs_err(e, HS_EXIT_FAILURE, "%lld documents could not be written to '%s.%s' (%s); stopped (--stop-on-error)",
+			       (long long)it->failed, it->dst_db, it->dst_coll, it->error);
+			goto out;
+		}
+	}
+	if (nx < 0)
+		goto out;
+	rc = 0;
+out:
+	for (i = 0; st && i < st->n_items; i++) {
+		hs_mongo_item *it = &st->items[i];
+		hs_buf ns = HS_BUF_INIT;
+
+		if (!it->selected)
+			continue;
+		if (rc == 0 && !it->finished && it->data_done && !it->have_meta)
+			it->finished = true;
+		hs_buf_addf(&ns, "%s.%s", it->dst_db, it->dst_coll);
+		json_object_set_new(colls, ns.data, hs_mongo_item_result(it, st->mode));
+		hs_buf_release(&ns);
+		tin += it->inserted;
+		trep += it->replaced;
+		tskip += it->skipped;
+		tfail += it->failed;
+	}
+	json_object_set_new(res, "collections", colls);
+	json_object_set_new(res, "inserted", json_integer(tin));
+	json_object_set_new(res, "replaced", json_integer(trep));
+	json_object_set_new(res, "skipped", json_integer(tskip));
+	json_object_set_new(res, "failed", json_integer(tfail));
+	r->result = res;
+	hs_reader_free(rd);
+	if (client)
+		mongoc_client_pool_push(st->pool, client);
+	return rc;
+}
