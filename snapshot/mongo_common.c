@@ -11,14 +11,45 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 #include "mongo_common.h"
 #include "uri.h"
 
 static pthread_once_t hs_mongo_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t hs_mongo_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *hs_mongo_log_uri; /* the last URI given to hs_mongo_pool_new, for scrubbing */
+
+/*
+ * The driver's own log lines ("Port could not be parsed", warnings about
+ * URI options) go to our log at debug level, with the URI's secrets
+ * scrubbed, instead of straight to stderr.
+ */
+static void hs_mongo_log_handler(mongoc_log_level_t level, const char *domain, const char *message,
+				 void *data)
+{
+	char msg[HS_ERROR_MSG_MAX];
+
+	(void)domain;
+	(void)data;
+	snprintf(msg, sizeof(msg), "%s", message);
+	msg[strcspn(msg, "\r\n")] = 0;
+	pthread_mutex_lock(&hs_mongo_log_mu);
+	hs_mongo_scrub(msg, sizeof(msg), hs_mongo_log_uri);
+	pthread_mutex_unlock(&hs_mongo_log_mu);
+	hs_log(level <= MONGOC_LOG_LEVEL_CRITICAL ? HS_LOG_WARN : HS_LOG_DEBUG, "mongo", "driver: %s", msg);
+}
+
+static void hs_mongo_free_log_uri(void)
+{
+	free(hs_mongo_log_uri);
+	hs_mongo_log_uri = NULL;
+}
 
 static void hs_mongo_init_once(void)
 {
 	mongoc_init();
+	mongoc_log_set_handler(hs_mongo_log_handler, NULL);
+	atexit(hs_mongo_free_log_uri);
 }
 
 void hs_mongo_global_init(void)
@@ -130,6 +161,10 @@ int hs_mongo_pool_new(const char *uri, int max_size, mongoc_client_pool_t **pool
 	int rc = -1;
 
 	hs_mongo_global_init();
+	pthread_mutex_lock(&hs_mongo_log_mu);
+	free(hs_mongo_log_uri);
+	hs_mongo_log_uri = hs_xstrdup(uri);
+	pthread_mutex_unlock(&hs_mongo_log_mu);
 	red = hs_uri_redact_dup(uri);
 	u = mongoc_uri_new_with_error(uri, &berr);
 	if (!u) {
