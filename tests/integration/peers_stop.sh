@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# scripts/peers.sh in a run folder of its own with every port shifted by
+# HIVESNAP_PEERS_PORT_OFFSET (so the shared peers the other tests use stay up):
+#  - a port in use fails `start` with one line naming the peer, the port and the
+#    log, exit 1, and the peer started before it is stopped again;
+#  - start is idempotent; status says running; stop leaves no peer process and
+#    no listening port, and status then says stopped for each and exits non-zero.
+set -euo pipefail
+fail() { echo "FAIL: $*" >&2; exit 1; }
+: "${HS_SRC:?HS_SRC must name the source tree}"
+peers=$HS_SRC/scripts/peers.sh
+run=$(mktemp -d /tmp/hivesnap-peers-stoptest.XXXXXX)
+export HIVESNAP_PEERS_RUN=$run HIVESNAP_PEERS_PORT_OFFSET=${PEERS_STOP_TEST_OFFSET:-1000}
+unset PEERS_RUN PEERS_BIN
+off=$HIVESNAP_PEERS_PORT_OFFSET
+ports=($((16379 + off)) $((27117 + off)) $((19092 + off)) $((19094 + off)) $((19090 + off)) $((19100 + off)) $((19095 + off)))
+list=(redis ferretdb kafka prometheus alertmanager)
+blocker=
+cleanup() {
+	[[ -n $blocker ]] && kill "$blocker" 2>/dev/null
+	"$peers" stop "${list[@]}" >/dev/null 2>&1 || true
+	rm -rf "$run"
+}
+trap cleanup EXIT
+open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "${ports[@]}"; do
+	! open "$p" || fail "port $p is taken before the test; set PEERS_STOP_TEST_OFFSET"
+done
+
+# a port in use: ferretdb starts, redis cannot, both end up stopped
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(300)' "${ports[0]}" &
+blocker=$!
+for ((i = 0; i < 50; i++)); do open "${ports[0]}" && break; sleep 0.1; done
+rc=0
+err=$("$peers" start ferretdb redis 2>&1 >/dev/null) || rc=$?
+[[ $rc == 1 ]] || fail "start with redis's port taken exited $rc, want 1"
+line=$(grep "port ${ports[0]}" <<<"$err") || fail "no error naming port ${ports[0]}: $err"
+[[ $(wc -l <<<"$line") == 1 && $line == "peers: redis: "*"(log: $run/redis/redis.log)" ]] ||
+	fail "error is not one line naming redis and its log: $line"
+! open "${ports[1]}" || fail "ferretdb still listens on ${ports[1]} after the failed start"
+[[ ! -e $run/ferretdb/ferretdb.pid ]] || fail "ferretdb pid file left after the failed start"
+kill "$blocker"
+wait "$blocker" 2>/dev/null || true
+blocker=
+echo "ok: port in use -> '$line', exit 1, nothing left running"
+
+# start, start again, status, stop, status
+"$peers" start "${list[@]}" 2>"$run/start.log" || { cat "$run/start.log" >&2; fail "start failed"; }
+t=$SECONDS
+"$peers" start "${list[@]}" 2>/dev/null || fail "second start failed"
+((SECONDS - t <= 5)) || fail "second start took $((SECONDS - t))s: not idempotent"
+"$peers" status "${list[@]}" >"$run/status" || fail "status after start exited non-zero: $(cat "$run/status")"
+pids=$(cat "$run"/*/*.pid)
+[[ $(wc -w <<<"$pids") == 6 ]] || fail "want 6 pid files (exporter included), got: $pids"
+for p in "${ports[@]}"; do open "$p" || fail "port $p not open after start"; done
+env=$("$peers" env)
+grep -q "^export HIVESNAP_REDIS_URI=redis://127.0.0.1:${ports[0]}/0$" <<<"$env" || fail "env has no shifted redis uri: $env"
+grep -q "^export PEERS_BIN=$run/bin$" <<<"$env" || fail "env has no PEERS_BIN: $env"
+for tool in redis-cli kafka-consumer-groups; do [[ -x $run/bin/$tool ]] || fail "no $tool in PEERS_BIN"; done
+echo "ok: start (twice), status, env"
+
+"$peers" stop "${list[@]}" 2>"$run/stop.log" || { cat "$run/stop.log" >&2; fail "stop failed"; }
+rc=0
+out=$("$peers" status "${list[@]}") || rc=$?
+[[ $rc != 0 ]] || fail "status after stop exited 0"
+[[ $(grep -c ': stopped$' <<<"$out") == 6 ]] || fail "status after stop: $out"
+for pid in $pids; do ! kill -0 "$pid" 2>/dev/null || fail "process $pid still alive after stop"; done
+for p in "${ports[@]}"; do ! open "$p" || fail "port $p still open after stop"; done
+echo "ok: stop leaves no process and no port; status says stopped"
