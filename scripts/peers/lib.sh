@@ -155,7 +155,10 @@ cached_build() {
 	log "$name" "building $name $version into $dest"
 	start=$SECONDS
 	rc=0
-	("$fn" "$dest") >"$buildlog" 2>&1 || rc=$?
+	# run in the background and wait: in a `|| rc=$?` list bash would ignore set -e
+	# inside the function and a failing step would not fail the build
+	("$fn" "$dest") >"$buildlog" 2>&1 &
+	wait $! || rc=$?
 	if ((rc != 0)); then
 		rm -rf "$dest"
 		die "$name" "$buildlog" "building $name $version failed (exit $rc)"

@@ -11,7 +11,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 peers=$HS_SRC/scripts/peers.sh
 run=$(mktemp -d /tmp/hivesnap-peers-stoptest.XXXXXX)
 export HIVESNAP_PEERS_RUN=$run HIVESNAP_PEERS_PORT_OFFSET=${PEERS_STOP_TEST_OFFSET:-1000}
-unset PEERS_RUN PEERS_BIN
+unset PEERS_RUN PEERS_BIN PEERS_CACHE
+PEERS_CACHE_REAL=${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}
 off=$HIVESNAP_PEERS_PORT_OFFSET
 ports=($((16379 + off)) $((27117 + off)) $((19092 + off)) $((19094 + off)) $((19090 + off)) $((19100 + off)) $((19095 + off)))
 list=(redis ferretdb kafka prometheus alertmanager)
@@ -43,6 +44,22 @@ kill "$blocker"
 wait "$blocker" 2>/dev/null || true
 blocker=
 echo "ok: port in use -> '$line', exit 1, nothing left running"
+
+# a failed build (a maven that fails, an empty cache): one line naming kafka and the build
+# log, exit 1, redis (started first) stopped again, no half-built cache folder
+mkdir -p "$run/fakebin" "$run/cache"
+printf '#!/bin/sh\necho "maven: simulated failure" >&2\nexit 1\n' >"$run/fakebin/mvn"
+chmod +x "$run/fakebin/mvn"
+rc=0
+err=$(PATH="$run/fakebin:$PATH" HIVESNAP_PEERS_CACHE="$run/cache" "$peers" start redis kafka 2>&1 >/dev/null) || rc=$?
+[[ $rc == 1 ]] || fail "start with a failing build exited $rc, want 1"
+line=$(grep "building kafka" <<<"$err" | grep failed) || fail "no error naming the kafka build: $err"
+[[ $line == "peers: kafka: building kafka "*" failed "*"(log: $run/cache/kafka-"*".build.log)" ]] ||
+	fail "build error does not name kafka and its build log: $line"
+grep -q "simulated failure" "$run/cache"/kafka-*.build.log || fail "the build log does not hold maven's output"
+! ls -d "$run/cache"/kafka-*/ >/dev/null 2>&1 || fail "a half-built kafka cache folder was left"
+! open "${ports[0]}" || fail "redis still listens on ${ports[0]} after the failed start"
+echo "ok: failed build -> '$line', exit 1, nothing left running"
 
 # start, start again, status, stop, status
 "$peers" start "${list[@]}" 2>"$run/start.log" || { cat "$run/start.log" >&2; fail "start failed"; }
