@@ -9,9 +9,13 @@
 #include "source.h"
 
 extern const hs_source_ops hs_source_mongo;   /* snapshot/mongo.c */
+extern const hs_source_ops hs_source_redis;   /* snapshot/redis.c */
+extern const hs_source_ops hs_source_kafka;   /* snapshot/kafka.c */
 
 const hs_source_ops *const hs_sources[] = {
 	&hs_source_mongo,
+	&hs_source_redis,
+	&hs_source_kafka,
 	NULL
 };
 
