@@ -47,6 +47,13 @@ static const hs_cmd *hs_cli_find(const char *name)
 	return NULL;
 }
 
+int hs_cli_load_profile(hs_ctx *ctx, hs_error *e)
+{
+	if (ctx->profile)
+		return 0;
+	return hs_profile_load(&ctx->profile, ctx->profile_path, e);
+}
+
 int hs_cli_usage_error(hs_error *e, const char *cmd, const char *what)
 {
 	return hs_err(e, HS_EXIT_USAGE, "%s: %s (see 'hivesnap %s --help')", cmd, what, cmd);
@@ -173,8 +180,8 @@ int hs_cli_main(int argc, char **argv)
 	if (ctx.quiet && hs_log_get_level() < HS_LOG_WARN)
 		hs_log_set_level(HS_LOG_WARN);
 
-	if (cmd->flags & HS_CMD_PROFILE) {
-		if (hs_profile_load(&ctx.profile, ctx.profile_path, &err))
+	if ((cmd->flags & HS_CMD_PROFILE) && !(cmd->flags & HS_CMD_PROFILE_LAZY)) {
+		if (hs_cli_load_profile(&ctx, &err))
 			goto fail;
 	}
 

@@ -23,7 +23,8 @@ struct hs_profile;
 enum {
 	HS_CMD_PROFILE = 1u << 0, /* accepts -p/--profile; ctx->profile is loaded (built-in when absent) */
 	HS_CMD_JSON = 1u << 1,    /* accepts --json; sets ctx->json */
-	HS_CMD_QUIET = 1u << 2    /* accepts --quiet */
+	HS_CMD_QUIET = 1u << 2,   /* accepts --quiet */
+	HS_CMD_PROFILE_LAZY = 1u << 3 /* with HS_CMD_PROFILE: the command loads it (hs_cli_load_profile) */
 };
 
 typedef struct hs_ctx {
@@ -54,6 +55,13 @@ extern const hs_cmd hs_commands[];
 
 /* Run hivesnap with the process's arguments; returns the exit code. */
 int hs_cli_main(int argc, char **argv);
+
+/*
+ * Load ctx->profile from ctx->profile_path (or the built-in profile) unless
+ * it is loaded already.  For HS_CMD_PROFILE_LAZY commands, which need it
+ * only on some paths (profile init must work with a broken environment).
+ */
+int hs_cli_load_profile(hs_ctx *ctx, hs_error *e);
 
 /*
  * Helper for commands: report an unknown option or a missing argument from

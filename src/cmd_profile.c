@@ -8,8 +8,9 @@
  *          (schemas/profile.schema.json)
  *   check  "profile 'X' is valid", or the error (exit 65)
  *
- * The runner has already loaded -p FILE (or the built-in profile) into
- * ctx->profile; a profile that does not load never reaches this file.
+ * The command is HS_CMD_PROFILE_LAZY: init needs no profile (it must work
+ * even when the environment the built-in profile expands is broken); show
+ * and check load -p FILE (or the built-in profile) first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -315,6 +316,8 @@ int hs_cmd_profile(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		return hs_profile_init(argc - 1, argv + 1, ctx, e);
 	if (ctx->json && strcmp(sub, "show") != 0)
 		return hs_cli_usage_error(e, "profile", "--json goes with show");
+	if (hs_cli_load_profile(ctx, e))
+		return -1;
 	if (!strcmp(sub, "show"))
 		return hs_profile_show(argc - 1, argv + 1, ctx, e);
 	if (!strcmp(sub, "check"))

@@ -8,7 +8,7 @@
 const hs_cmd hs_commands[] = {
 	{ "version", hs_cmd_version, HS_CMD_JSON, "print the version and the libraries in use",
 	  hs_cmd_version_usage },
-	{ "profile", hs_cmd_profile, HS_CMD_PROFILE | HS_CMD_JSON, "show, write or check a profile",
+	{ "profile", hs_cmd_profile, HS_CMD_PROFILE | HS_CMD_PROFILE_LAZY | HS_CMD_JSON, "show, write or check a profile",
 	  hs_cmd_profile_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };

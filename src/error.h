@@ -9,7 +9,7 @@
  *
  * reads naturally.  Messages are lowercase, one line, no full stop, the
  * subject quoted.  They never contain credentials: callers pass redacted
- * URIs (see hs_uri_redact in util.h).
+ * URIs (see hs_uri_redact in uri.h).
  *
  * The code is the process exit code the error maps to (SPEC "Exit codes").
  * Exit codes never change meaning once released.
