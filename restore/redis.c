@@ -1,0 +1,845 @@
+/*
+ * redis.c (restore) - replay redis/db<N>.jsonl into a Redis server.
+ * Design and semantics: docs/redis.md "Restore".
+ *
+ * Plan and apply walk the archive the same way (hs_rrest_run): for each
+ * redis/db<N>.jsonl entry, select the target db, and for each record
+ * decide: write it, or skip it because its absolute expiry has passed
+ * (--redis-ttl absolute).  With --redis-mode replace the live keys of the
+ * db matching the capture's patterns are first read into an external
+ * sorter; as the archive is sorted by key bytes too, one merge pass finds
+ * the live keys the archive does not hold, which are deleted.  The plan
+ * only counts (EXISTS tells what would be overwritten); apply writes each
+ * key atomically as MULTI, DEL, the type's writes, the expiry, EXEC, in
+ * pipelined batches.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "redis_common.h"
+#include "uri.h"
+
+#define HS_RREST_CHUNK 512      /* elements per HSET/RPUSH/SADD/ZADD */
+#define HS_RREST_SORT_MEM ((size_t)16 << 20)
+
+enum hs_rrest_ttl { HS_TTL_ABSOLUTE, HS_TTL_RELATIVE, HS_TTL_NONE };
+
+/* Kept from plan to apply (r->state). */
+typedef struct hs_rrest {
+	hs_redis_uri u;
+	char *shown;                /* redacted target URI */
+	bool explicit_db;           /* --to-redis names a db: map the one archive db there */
+	bool replace;
+	enum hs_rrest_ttl ttl;
+	int64_t captured_ms;        /* capture start (relative TTLs) or -1 */
+} hs_rrest;
+
+/* Counts of one db. */
+typedef struct hs_rrest_db {
+	int src, dst;
+	uint64_t records, written, expired, existing, deleted;
+} hs_rrest_db;
+
+/* One pass over the archive (plan or apply). */
+typedef struct hs_rrest_pass {
+	hs_restore *r;
+	hs_rrest *st;
+	bool execute;
+	redisContext *c;
+	int64_t now_ms;
+	int batch;
+	hs_rrest_db *dbs;
+	size_t ndbs;
+	/* apply: queued, not yet read replies: per key the number of commands in its MULTI */
+	int *queued;
+	size_t nqueued, capq;
+	/* plan: EXISTS queued */
+	size_t nexists;
+	/* apply: keys to delete queued */
+	size_t ndel;
+	hs_ritems args;             /* arguments of the command being built */
+	const char **argp;          /* argv of hs_rrest_send */
+	size_t *argl;
+	size_t argcap;
+	hs_buf tmp;
+} hs_rrest_pass;
+
+
+/* The capture's watermark or details object in the manifest, or NULL. */
+static const json_t *hs_rrest_manifest_src(const json_t *manifest, const char *what)
+{
+	return json_object_get(json_object_get(json_object_get(manifest, "sources"), "redis"), what);
+}
+
+static void hs_rrest_free(hs_rrest *st)
+{
+	if (!st)
+		return;
+	hs_redis_uri_release(&st->u);
+	free(st->shown);
+	free(st);
+}
+
+void hs_redis_restore_release(hs_restore *r)
+{
+	hs_rrest_free(r->state);
+	r->state = NULL;
+}
+
+/* Parse the options and the target URI into a new state. */
+static int hs_rrest_setup(hs_restore *r, hs_rrest **out, hs_error *e)
+{
+	const hs_restore_opts *o = r->opts;
+	const char *uri = o->to_redis;
+	hs_rrest *st = hs_xcalloc(1, sizeof(*st));
+	const json_t *wm;
+	int ret = -1;
+
+	*out = NULL;
+	if (o->redis_mode && strcmp(o->redis_mode, "merge") && strcmp(o->redis_mode, "replace")) {
+		hs_err(e, HS_EXIT_USAGE, "invalid --redis-mode '%s': expected merge or replace", o->redis_mode);
+		goto out;
+	}
+	st->replace = o->redis_mode && !strcmp(o->redis_mode, "replace");
+	if (!o->redis_ttl || !strcmp(o->redis_ttl, "absolute")) {
+		st->ttl = HS_TTL_ABSOLUTE;
+	} else if (!strcmp(o->redis_ttl, "relative")) {
+		st->ttl = HS_TTL_RELATIVE;
+	} else if (!strcmp(o->redis_ttl, "none")) {
+		st->ttl = HS_TTL_NONE;
+	} else {
+		hs_err(e, HS_EXIT_USAGE, "invalid --redis-ttl '%s': expected absolute, relative or none", o->redis_ttl);
+		goto out;
+	}
+	if (!uri && r->profile && r->profile->redis)
+		uri = r->profile->redis->uri;
+	if (!uri) {
+		hs_err(e, HS_EXIT_USAGE, "no redis target: give --to-redis URI or configure redis in the profile");
+		goto out;
+	}
+	if (hs_redis_uri_parse(uri, o->to_redis ? HS_EXIT_USAGE : HS_EXIT_DATA, &st->u, e))
+		goto out;
+	st->shown = hs_uri_redact_dup(uri);
+	st->explicit_db = o->to_redis && st->u.has_db;
+	wm = hs_rrest_manifest_src(r->manifest, "watermark");
+	st->captured_ms = json_is_integer(json_object_get(wm, "time_start_ms")) ?
+		(int64_t)json_integer_value(json_object_get(wm, "time_start_ms")) : -1;
+	if (st->ttl == HS_TTL_RELATIVE && st->captured_ms < 0) {
+		hs_err(e, HS_EXIT_DATA, "--redis-ttl relative: the archive does not record when redis was captured");
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	ret = 0;
+out:
+	hs_rrest_free(st);
+	return ret;
+}
+
+/* ------------------------------------------------------------- commands */
+
+static void hs_rrest_arg(hs_rrest_pass *p, const char *s, size_t n)
+{
+	hs_ritems_add(&p->args, s, n);
+}
+
+static void hs_rrest_args(hs_rrest_pass *p, const char *s)
+{
+	hs_ritems_add(&p->args, s, strlen(s));
+}
+
+/* Send the command built in p->args and clear it. */
+static void hs_rrest_send(hs_rrest_pass *p)
+{
+	size_t i;
+
+	if (p->args.n > p->argcap) {
+		p->argcap = p->args.n * 2;
+		p->argp = hs_xrealloc(p->argp, p->argcap * sizeof(*p->argp));
+		p->argl = hs_xrealloc(p->argl, p->argcap * sizeof(*p->argl));
+	}
+	for (i = 0; i < p->args.n; i++) {
+		p->argp[i] = hs_ritems_at(&p->args, i);
+		p->argl[i] = p->args.len[i];
+	}
+	redisAppendCommandArgv(p->c, (int)p->args.n, p->argp, p->argl);
+	hs_ritems_reset(&p->args);
+}
+
+/* Begin a command with a binary key. */
+static void hs_rrest_cmd(hs_rrest_pass *p, const char *cmd, const hs_buf *key)
+{
+	hs_ritems_reset(&p->args);
+	hs_rrest_args(p, cmd);
+	hs_rrest_arg(p, key->data, key->len);
+}
+
+/* Read every queued reply of the apply pipeline and check it. */
+static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
+{
+	size_t i;
+	int ret = -1;
+	redisReply *r = NULL;
+
+	for (i = 0; i < p->ndel; i++) {
+		if (!(r = hs_redis_get_reply(p->c, e)))
+			goto out;
+		if (r->type == REDIS_REPLY_ERROR) {
+			hs_err(e, HS_EXIT_FAILURE, "redis UNLINK failed: %.*s", (int)r->len, r->str);
+			goto out;
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+	p->ndel = 0;
+	for (i = 0; i < p->nqueued; i++) {
+		int k;
+
+		for (k = 0; k < p->queued[i] + 1; k++) {   /* MULTI, then the queued commands */
+			if (!(r = hs_redis_get_reply(p->c, e)))
+				goto out;
+			if (r->type == REDIS_REPLY_ERROR) {
+				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
+				goto out;
+			}
+			freeReplyObject(r);
+			r = NULL;
+		}
+		if (!(r = hs_redis_get_reply(p->c, e)))   /* EXEC */
+			goto out;
+		if (r->type != REDIS_REPLY_ARRAY) {
+			hs_err(e, HS_EXIT_FAILURE, "redis transaction failed: %.*s",
+			       r->type == REDIS_REPLY_ERROR ? (int)r->len : 0, r->type == REDIS_REPLY_ERROR ? r->str : "");
+			goto out;
+		}
+		for (size_t j = 0; j < r->elements; j++) {
+			if (r->element[j]->type == REDIS_REPLY_ERROR) {
+				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s",
+				       (int)r->element[j]->len, r->element[j]->str);
+				goto out;
+			}
+		}
+		freeReplyObject(r);
+		r = NULL;
+	}
+	p->nqueued = 0;
+	ret = 0;
+out:
+	if (r)
+		freeReplyObject(r);
+	return ret;
+}
+
+/* Chunked multi-element write: CMD key a b ... (pairs when stride 2). */
+static int hs_rrest_elems(hs_rrest_pass *p, const char *cmd, const hs_buf *key,
+			  const json_t *arr, bool pairs, bool zset, int *ncmd)
+{
+	size_t i, inchunk = 0;
+	const json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		if (!inchunk)
+			hs_rrest_cmd(p, cmd, key);
+		if (pairs) {
+			const json_t *a = json_array_get(v, 0), *b = json_array_get(v, 1);
+
+			if (!json_is_array(v) || json_array_size(v) != 2)
+				return -1;
+			if (zset) {
+				double d;
+				char num[64];
+
+				if (hs_redis_score_from_json(b, &d))
+					return -1;
+				hs_redis_score_format(d, num, sizeof(num));
+				hs_rrest_args(p, num);
+				if (hs_redis_bytes_from_json(a, &p->tmp))
+					return -1;
+				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+			} else {
+				if (hs_redis_bytes_from_json(a, &p->tmp))
+					return -1;
+				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+				if (hs_redis_bytes_from_json(b, &p->tmp))
+					return -1;
+				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+			}
+		} else {
+			if (hs_redis_bytes_from_json(v, &p->tmp))
+				return -1;
+			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		}
+		if (++inchunk == HS_RREST_CHUNK / (pairs ? 2 : 1) || i + 1 == json_array_size(arr)) {
+			hs_rrest_send(p);
+			(*ncmd)++;
+			inchunk = 0;
+		}
+	}
+	return 0;
+}
+
+/* String form of a JSON id or number argument into p->tmp. */
+static int hs_rrest_str(hs_rrest_pass *p, const json_t *v)
+{
+	return hs_redis_bytes_from_json(v, &p->tmp);
+}
+
+/* Stream writes: entries, the last id, the groups. */
+static int hs_rrest_stream(hs_rrest_pass *p, const hs_buf *key, const json_t *val, int *ncmd)
+{
+	const json_t *entries = json_object_get(val, "entries"), *groups = json_object_get(val, "groups");
+	const json_t *en, *g;
+	size_t i, j;
+	char num[32];
+
+	if (!json_is_array(entries) || !json_is_array(groups))
+		return -1;
+	json_array_foreach(entries, i, en) {
+		const json_t *fv = json_array_get(en, 1), *x;
+
+		if (!json_is_array(fv) || !json_array_size(fv) || json_array_size(fv) % 2)
+			return -1;
+		hs_rrest_cmd(p, "XADD", key);
+		if (hs_rrest_str(p, json_array_get(en, 0)))
+			return -1;
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		json_array_foreach(fv, j, x) {
+			if (hs_redis_bytes_from_json(x, &p->tmp))
+				return -1;
+			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		}
+		hs_rrest_send(p);
+		(*ncmd)++;
+	}
+	if (!json_array_size(entries)) {
+		/* an empty stream: create it through a group that is dropped again */
+		hs_ritems_reset(&p->args);
+		hs_rrest_args(p, "XGROUP");
+		hs_rrest_args(p, "CREATE");
+		hs_rrest_arg(p, key->data, key->len);
+		hs_rrest_args(p, "hivesnap-restore-tmp");
+		hs_rrest_args(p, "0");
+		hs_rrest_args(p, "MKSTREAM");
+		hs_rrest_send(p);
+		hs_rrest_args(p, "XGROUP");
+		hs_rrest_args(p, "DESTROY");
+		hs_rrest_arg(p, key->data, key->len);
+		hs_rrest_args(p, "hivesnap-restore-tmp");
+		hs_rrest_send(p);
+		*ncmd += 2;
+	}
+	if (json_is_string(json_object_get(val, "last_id"))) {
+		hs_rrest_cmd(p, "XSETID", key);
+		hs_rrest_args(p, json_string_value(json_object_get(val, "last_id")));
+		if (json_is_integer(json_object_get(val, "entries_added"))) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(json_object_get(val, "entries_added")));
+			hs_rrest_args(p, "ENTRIESADDED");
+			hs_rrest_args(p, num);
+			if (json_is_string(json_object_get(val, "max_deleted_id"))) {
+				hs_rrest_args(p, "MAXDELETEDID");
+				hs_rrest_args(p, json_string_value(json_object_get(val, "max_deleted_id")));
+			}
+		}
+		hs_rrest_send(p);
+		(*ncmd)++;
+	}
+	json_array_foreach(groups, i, g) {
+		const json_t *ld = json_object_get(g, "last_delivered_id");
+		const json_t *er = json_object_get(g, "entries_read");
+
+		if (!json_is_string(ld))
+			return -1;
+		hs_ritems_reset(&p->args);
+		hs_rrest_args(p, "XGROUP");
+		hs_rrest_args(p, "CREATE");
+		hs_rrest_arg(p, key->data, key->len);
+		if (hs_redis_bytes_from_json(json_object_get(g, "name"), &p->tmp))
+			return -1;
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		hs_rrest_args(p, json_string_value(ld));
+		if (json_is_integer(er)) {
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(er));
+			hs_rrest_args(p, "ENTRIESREAD");
+			hs_rrest_args(p, num);
+		}
+		hs_rrest_send(p);
+		(*ncmd)++;
+	}
+	return 0;
+}
+
+/*
+ * Queue one key's transaction: MULTI, DEL, the writes of its type, the
+ * expiry (exp_ms: absolute PEXPIREAT, rel_ms: PEXPIRE; both < 0: none),
+ * EXEC.  -1 when the record's value does not fit its type (bad archive).
+ */
+static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *type,
+			      const json_t *val, int64_t exp_ms, int64_t rel_ms)
+{
+	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+	int ncmd = 1, rc = 0;
+	char num[32];
+
+	redisAppendCommandArgv(p->c, 1, multi, NULL);
+	hs_rrest_cmd(p, "DEL", key);
+	hs_rrest_send(p);
+	if (!strcmp(type, "string")) {
+		hs_rrest_cmd(p, "SET", key);
+		if (hs_redis_bytes_from_json(val, &p->tmp))
+			rc = -1;
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		hs_rrest_send(p);
+		ncmd++;
+	} else if (!strcmp(type, "hash")) {
+		rc = json_is_array(val) ? hs_rrest_elems(p, "HSET", key, val, true, false, &ncmd) : -1;
+	} else if (!strcmp(type, "list")) {
+		rc = json_is_array(val) ? hs_rrest_elems(p, "RPUSH", key, val, false, false, &ncmd) : -1;
+	} else if (!strcmp(type, "set")) {
+		rc = json_is_array(val) ? hs_rrest_elems(p, "SADD", key, val, false, false, &ncmd) : -1;
+	} else if (!strcmp(type, "zset")) {
+		rc = json_is_array(val) ? hs_rrest_elems(p, "ZADD", key, val, true, true, &ncmd) : -1;
+	} else if (!strcmp(type, "stream")) {
+		rc = json_is_object(val) ? hs_rrest_stream(p, key, val, &ncmd) : -1;
+	} else {
+		const json_t *d = json_object_get(val, "$dump");
+
+		hs_buf_reset(&p->tmp);
+		if (!json_is_string(d) || hs_redis_b64_decode(&p->tmp, json_string_value(d), json_string_length(d)))
+			rc = -1;
+		hs_rrest_cmd(p, "RESTORE", key);
+		hs_rrest_args(p, "0");
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		hs_rrest_args(p, "REPLACE");
+		hs_rrest_send(p);
+		ncmd++;
+	}
+	if (exp_ms >= 0 || rel_ms >= 0) {
+		hs_rrest_cmd(p, exp_ms >= 0 ? "PEXPIREAT" : "PEXPIRE", key);
+		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
+		hs_rrest_args(p, num);
+		hs_rrest_send(p);
+		ncmd++;
+	}
+	redisAppendCommandArgv(p->c, 1, exec, NULL);
+	if (p->nqueued == p->capq) {
+		p->capq = p->capq ? p->capq * 2 : 256;
+		p->queued = hs_xrealloc(p->queued, p->capq * sizeof(*p->queued));
+	}
+	p->queued[p->nqueued++] = ncmd;
+	hs_ritems_reset(&p->args);
+	return rc;
+}
+
+/* ------------------------------------------------------------ the pass */
+
+/* Read the next line of the current entry into line (without the newline). */
+static int hs_rrest_line(hs_reader *rd, hs_buf *in, size_t *pos, hs_buf *line, hs_error *e)
+{
+	hs_buf_reset(line);
+	for (;;) {
+		char *nl = *pos < in->len ? memchr(in->data + *pos, '\n', in->len - *pos) : NULL;
+		char chunk[65536];
+		ssize_t n;
+
+		if (nl) {
+			hs_buf_add(line, in->data + *pos, (size_t)(nl - (in->data + *pos)));
+			*pos = (size_t)(nl - in->data) + 1;
+			return 1;
+		}
+		hs_buf_add(line, in->data + *pos, in->len - *pos);
+		hs_buf_reset(in);
+		*pos = 0;
+		n = hs_reader_read(rd, chunk, sizeof(chunk), e);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return line->len ? 1 : 0;
+		hs_buf_add(in, chunk, (size_t)n);
+	}
+}
+
+/* The patterns the capture used for db src (manifest details), else the profile's, else "*". */
+static int hs_rrest_live_keys(hs_rrest_pass *p, int src, hs_rsort *live, hs_error *e)
+{
+	char num[16];
+	const json_t *pats, *pv;
+	const hs_profile_redis *cfg = p->r->profile ? p->r->profile->redis : NULL;
+	hs_strlist fallback = { NULL, 0 };
+	char *star[] = { (char *)"*" };
+	size_t i;
+	redisReply *r = NULL;
+	int ret = -1;
+
+	snprintf(num, sizeof(num), "%d", src);
+	pats = json_object_get(json_object_get(json_object_get(hs_rrest_manifest_src(p->r->manifest, "details"), "dbs"), num), "patterns");
+	if (!json_is_array(pats) || !json_array_size(pats)) {
+		pats = NULL;
+		for (i = 0; cfg && i < cfg->n_dbs; i++)
+			if (cfg->dbs[i].db == src)
+				fallback = cfg->dbs[i].patterns;
+		if (!fallback.n) {
+			fallback.v = star;
+			fallback.n = 1;
+		}
+	}
+	for (i = 0; i < (pats ? json_array_size(pats) : fallback.n); i++) {
+		char cursor[32] = "0";
+		const char *pat;
+
+		pv = pats ? json_array_get(pats, i) : NULL;
+		pat = pats ? json_string_value(pv) : fallback.v[i];
+		if (!pat)
+			continue;
+		do {
+			const char *argv[] = { "SCAN", cursor, "MATCH", pat, "COUNT", "1000" };
+			size_t k;
+
+			if (!(r = hs_redis_cmd(p->c, e, 6, argv, NULL)))
+				goto out;
+			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+			    r->element[0]->type != REDIS_REPLY_STRING ||
+			    r->element[0]->len >= sizeof(cursor) || r->element[1]->type != REDIS_REPLY_ARRAY) {
+				hs_err(e, HS_EXIT_FAILURE, "redis SCAN: unexpected reply");
+				goto out;
+			}
+			memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
+			for (k = 0; k < r->element[1]->elements; k++) {
+				const redisReply *x = r->element[1]->element[k];
+
+				if (hs_rsort_add(live, x->str, x->len, "", 0, e))
+					goto out;
+			}
+			freeReplyObject(r);
+			r = NULL;
+		} while (strcmp(cursor, "0"));
+	}
+	ret = 0;
+out:
+	if (r)
+		freeReplyObject(r);
+	return ret;
+}
+
+/* Plan: read the EXISTS replies queued so far. */
+static int hs_rrest_exists_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
+{
+	size_t i;
+
+	for (i = 0; i < p->nexists; i++) {
+		redisReply *r = hs_redis_get_reply(p->c, e);
+
+		if (!r)
+			return -1;
+		if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+			d->existing++;
+		freeReplyObject(r);
+	}
+	p->nexists = 0;
+	return 0;
+}
+
+/* A live key the archive does not hold: count it, and delete it on apply. */
+static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size_t kl)
+{
+	d->deleted++;
+	if (p->execute) {
+		const char *argv[2] = { "UNLINK", k };
+		size_t lens[2] = { 6, kl };
+
+		redisAppendCommandArgv(p->c, 2, argv, lens);
+		p->ndel++;
+	}
+}
+
+/* Flush the pipeline when a batch is full (or always, with force). */
+static int hs_rrest_maybe_flush(hs_rrest_pass *p, hs_rrest_db *d, bool force, hs_error *e)
+{
+	size_t pending = p->nqueued + p->nexists + p->ndel;
+
+	if (!force && pending < (size_t)p->batch)
+		return 0;
+	if (hs_rrest_exists_drain(p, d, e) || hs_rrest_drain(p, e))
+		return -1;
+	return 0;
+}
+
+/* One redis/db<N>.jsonl entry. */
+static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs_error *e)
+{
+	hs_buf in = HS_BUF_INIT, line = HS_BUF_INIT, key = HS_BUF_INIT;
+	hs_rsort *live = NULL;
+	const char *lk = NULL, *lr;
+	size_t pos = 0, lkl = 0, lrl, lineno = 0;
+	int lhave = 0, ret = -1;
+	json_t *rec = NULL;
+
+	if (hs_redis_select(p->c, d->dst, e))
+		goto out;
+	if (p->st->replace) {
+		live = hs_rsort_new(HS_RREST_SORT_MEM, true);
+		if (hs_rrest_live_keys(p, d->src, live, e))
+			goto out;
+		if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
+			goto out;
+	}
+	for (;;) {
+		json_error_t jerr;
+		const char *type;
+		const json_t *exp;
+		int64_t exp_ms = -1, rel_ms = -1;
+		int n = hs_rrest_line(rd, &in, &pos, &line, e);
+
+		if (n < 0)
+			goto out;
+		if (!n)
+			break;
+		lineno++;
+		json_decref(rec);
+		rec = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &jerr);
+		type = json_string_value(json_object_get(rec, "type"));
+		exp = json_object_get(rec, "expire_at_ms");
+		if (!rec || !type || hs_redis_bytes_from_json(json_object_get(rec, "key"), &key) ||
+		    !json_object_get(rec, "value") || (!json_is_null(exp) && !json_is_integer(exp))) {
+			hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: not a redis record", d->src, lineno);
+			goto out;
+		}
+		d->records++;
+		/* live keys before this one are not in the archive */
+		while (lhave > 0 && hs_redis_keycmp(lk, lkl, key.data, key.len) < 0) {
+			hs_rrest_extra(p, d, lk, lkl);
+			if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
+				goto out;
+		}
+		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, key.data, key.len) &&
+		    (lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
+			goto out;
+		if (json_is_integer(exp)) {
+			int64_t at = (int64_t)json_integer_value(exp);
+
+			if (p->st->ttl == HS_TTL_ABSOLUTE) {
+				if (at <= p->now_ms) {
+					d->expired++;
+					continue;
+				}
+				exp_ms = at;
+			} else if (p->st->ttl == HS_TTL_RELATIVE) {
+				rel_ms = at - p->st->captured_ms;
+				if (rel_ms < 1)
+					rel_ms = 1;
+			}
+		}
+		if (p->execute) {
+			if (hs_rrest_queue_key(p, &key, type, json_object_get(rec, "value"), exp_ms, rel_ms)) {
+				hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: the value does not fit type '%s'",
+				       d->src, lineno, type);
+				goto out;
+			}
+		} else {
+			const char *argv[2] = { "EXISTS", key.data };
+			size_t lens[2] = { 6, key.len };
+
+			redisAppendCommandArgv(p->c, 2, argv, lens);
+			p->nexists++;
+		}
+		d->written++;
+		hs_progress_add(p->r->progress, 1, line.len);
+		if (hs_rrest_maybe_flush(p, d, false, e))
+			goto out;
+	}
+	while (lhave > 0) {
+		hs_rrest_extra(p, d, lk, lkl);
+		if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
+			goto out;
+		if (hs_rrest_maybe_flush(p, d, false, e))
+			goto out;
+	}
+	if (hs_rrest_maybe_flush(p, d, true, e))
+		goto out;
+	ret = 0;
+out:
+	json_decref(rec);
+	hs_rsort_free(live);
+	hs_buf_release(&in);
+	hs_buf_release(&line);
+	hs_buf_release(&key);
+	return ret;
+}
+
+/* "redis/db<N>.jsonl" -> N, else -1. */
+static int hs_rrest_entry_db(const char *name)
+{
+	const char *p = name;
+	int n = 0;
+
+	if (strncmp(p, "redis/db", 8))
+		return -1;
+	p += 8;
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9' && n < 1000000)
+		n = n * 10 + (*p++ - '0');
+	return strcmp(p, ".jsonl") ? -1 : n;
+}
+
+/* Walk the archive once, planning (execute false) or applying. */
+static int hs_rrest_run(hs_restore *r, bool execute, hs_rrest_pass *p, hs_error *e)
+{
+	hs_rrest *st = r->state;
+	hs_reader *rd = NULL;
+	hs_reader_entry ent;
+	const char *tm[] = { "TIME" };
+	redisReply *t = NULL;
+	int ret = -1, n;
+
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->st = st;
+	p->execute = execute;
+	p->batch = r->profile && r->profile->redis && r->profile->redis->batch > 0 ? r->profile->redis->batch : 500;
+	if (hs_redis_connect(&st->u, st->shown, 0, &p->c, e))
+		goto out;
+	if (!(t = hs_redis_cmd(p->c, e, 1, tm, NULL)))
+		goto out;
+	if (t->type != REDIS_REPLY_ARRAY || t->elements != 2) {
+		hs_err(e, HS_EXIT_FAILURE, "redis TIME: unexpected reply");
+		goto out;
+	}
+	p->now_ms = strtoll(t->element[0]->str, NULL, 10) * 1000 + strtoll(t->element[1]->str, NULL, 10) / 1000;
+	if (hs_reader_open(&rd, r->archive_path, e))
+		goto out;
+	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
+		int src = hs_rrest_entry_db(ent.name);
+		hs_rrest_db *d;
+
+		if (src < 0)
+			continue;
+		if (st->explicit_db && p->ndbs) {
+			hs_err(e, HS_EXIT_USAGE, "--to-redis names db %d but the archive holds more than one redis db; give a URI without a db to restore each into its own",
+			       st->u.db);
+			goto out;
+		}
+		p->dbs = hs_xrealloc(p->dbs, (p->ndbs + 1) * sizeof(*p->dbs));
+		d = &p->dbs[p->ndbs++];
+		memset(d, 0, sizeof(*d));
+		d->src = src;
+		d->dst = st->explicit_db ? st->u.db : src;
+		hs_progress_note(r->progress, ent.name);
+		if (hs_rrest_db_entry(p, rd, d, e)) {
+			hs_err_prefix(e, "redis '%s' db %d", st->shown, d->dst);
+			goto out;
+		}
+	}
+	if (n < 0)
+		goto out;
+	ret = 0;
+out:
+	if (t)
+		freeReplyObject(t);
+	hs_reader_free(rd);
+	if (p->c)
+		redisFree(p->c);
+	p->c = NULL;
+	free(p->queued);
+	free(p->argp);
+	free(p->argl);
+	hs_ritems_release(&p->args);
+	hs_buf_release(&p->tmp);
+	return ret;
+}
+
+static json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, const char *fmt, ...) HS_PRINTF(4, 5);
+
+/* One plan step {"target","action","detail"}. */
+static json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, const char *fmt, ...)
+{
+	hs_buf target = HS_BUF_INIT, detail = HS_BUF_INIT;
+	va_list ap;
+	json_t *j;
+
+	hs_buf_addf(&target, "redis://%s%s%s:%d/%d", strchr(st->u.host, ':') ? "[" : "", st->u.host,
+		    strchr(st->u.host, ':') ? "]" : "", st->u.port, db);
+	va_start(ap, fmt);
+	hs_buf_vaddf(&detail, fmt, ap);
+	va_end(ap);
+	j = json_pack("{s:s, s:s, s:s}", "target", target.data, "action", action, "detail", detail.data);
+	hs_buf_release(&target);
+	hs_buf_release(&detail);
+	return j;
+}
+
+int hs_redis_restore_plan(hs_restore *r, hs_error *e)
+{
+	hs_rrest *st = NULL;
+	hs_rrest_pass p;
+	json_t *plan = NULL;
+	size_t i;
+	int ret = -1;
+
+	memset(&p, 0, sizeof(p));
+	if (hs_rrest_setup(r, &st, e))
+		goto out;
+	r->state = st;
+	if (hs_rrest_run(r, false, &p, e))
+		goto out;
+	plan = json_array();
+	for (i = 0; i < p.ndbs; i++) {
+		const hs_rrest_db *d = &p.dbs[i];
+
+		json_array_append_new(plan, hs_rrest_step(st, d->dst, "write",
+			"write %llu keys of db %d (%llu exist and will be replaced whole), mode %s, ttl %s",
+			(unsigned long long)d->written, d->src, (unsigned long long)d->existing,
+			st->replace ? "replace" : "merge", r->opts->redis_ttl ? r->opts->redis_ttl : "absolute"));
+		if (d->expired)
+			json_array_append_new(plan, hs_rrest_step(st, d->dst, "skip",
+				"skip %llu keys whose expiry has passed since the snapshot",
+				(unsigned long long)d->expired));
+		if (st->replace)
+			json_array_append_new(plan, hs_rrest_step(st, d->dst, "delete",
+				"delete %llu live keys matching the capture's patterns that the archive does not hold",
+				(unsigned long long)d->deleted));
+	}
+	if (!p.ndbs)
+		json_array_append_new(plan, hs_rrest_step(st, st->u.db, "none", "the archive holds no redis keys"));
+	r->plan = plan;
+	plan = NULL;
+	ret = 0;
+out:
+	json_decref(plan);
+	free(p.dbs);
+	return ret;
+}
+
+int hs_redis_restore_apply(hs_restore *r, hs_error *e)
+{
+	hs_rrest_pass p;
+	json_t *dbs = json_object();
+	size_t i;
+	int ret;
+
+	if (!r->state)
+		return hs_err(e, HS_EXIT_FAILURE, "redis restore: apply without a plan");
+	ret = hs_rrest_run(r, true, &p, e);
+	for (i = 0; i < p.ndbs; i++) {
+		const hs_rrest_db *d = &p.dbs[i];
+		char num[16];
+		bool last = i + 1 == p.ndbs;
+
+		snprintf(num, sizeof(num), "%d", d->dst);
+		/* on failure the last db's counts are what was sent, not all confirmed */
+		json_object_set_new(dbs, num, json_pack("{s:i, s:I, s:I, s:I, s:b}", "from_db", d->src,
+			"written", (json_int_t)d->written, "skipped_expired", (json_int_t)d->expired,
+			"deleted", (json_int_t)d->deleted, "complete", !(ret && last)));
+		hs_info("redis", "db %d: wrote %llu keys, skipped %llu expired, deleted %llu", d->dst,
+			(unsigned long long)d->written, (unsigned long long)d->expired,
+			(unsigned long long)d->deleted);
+	}
+	r->result = json_pack("{s:o}", "dbs", dbs);
+	free(p.dbs);
+	return ret;
+}

@@ -1,0 +1,184 @@
+/*
+ * redis_common.h - what the Redis capture (snapshot/redis.c) and restore
+ * (restore/redis.c) share: redis:// URI parsing and connecting (hiredis
+ * 0.14, no TLS), the byte-exact JSON encoding of redis/db<N>.jsonl records
+ * (docs/redis.md), and an external sorter that keeps memory bounded for
+ * any keyspace by spilling sorted runs to temporary files.
+ *
+ * The encoders and the sorter do no network I/O: unit tests call them
+ * directly (tests/unit/test_redis_*.c).
+ */
+#ifndef HS_REDIS_COMMON_H
+#define HS_REDIS_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "source.h"
+
+/* ------------------------------------------------------------------ URI */
+
+/*
+ * A parsed redis:// URI.  Every string belongs to the struct;
+ * hs_redis_uri_release() frees them (and is a no-op on a zeroed struct).
+ * password is SECRET: never log it.
+ */
+typedef struct hs_redis_uri {
+	char *host;
+	int port;          /* default 6379 */
+	char *user;        /* NULL: none (AUTH with the password alone) */
+	char *password;    /* NULL: no AUTH */
+	int db;            /* 0 when not given */
+	bool has_db;       /* a /N path was given */
+} hs_redis_uri;
+
+/*
+ * Parse redis://[user[:password]@]host[:port][/db].  User and password are
+ * percent-decoded.  rediss:// fails with HS_EXIT_FAILURE "TLS not supported
+ * by this build"; anything else malformed fails with code badcode (the
+ * caller knows whether the URI came from a profile or a flag).  Errors
+ * show the redacted URI only.
+ */
+int hs_redis_uri_parse(const char *uri, int badcode, hs_redis_uri *out, hs_error *e);
+void hs_redis_uri_release(hs_redis_uri *u);
+
+struct redisContext;
+struct redisReply;
+
+/*
+ * Connect, AUTH and SELECT db.  *out is a new context the caller frees
+ * with redisFree(); NULL on failure (HS_EXIT_FAILURE naming the redacted
+ * URI).  what is the redacted URI for messages.
+ */
+int hs_redis_connect(const hs_redis_uri *u, const char *what, int db,
+		     struct redisContext **out, hs_error *e);
+
+/* SELECT db on an open connection. */
+int hs_redis_select(struct redisContext *c, int db, hs_error *e);
+
+/* Run one command (argv form) and return its reply, or NULL with e set
+ * (connection error or an error reply, HS_EXIT_FAILURE). */
+struct redisReply *hs_redis_cmd(struct redisContext *c, hs_error *e, int argc,
+				const char **argv, const size_t *lens);
+
+/* Read one pipelined reply; NULL with e set on a connection error. */
+struct redisReply *hs_redis_get_reply(struct redisContext *c, hs_error *e);
+
+/* ------------------------------------------------------------ encoding */
+
+/* True when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
+bool hs_redis_utf8_valid(const char *p, size_t n);
+
+/* Append standard base64 (with padding) of n bytes. */
+void hs_redis_b64_encode(hs_buf *out, const void *p, size_t n);
+/* Decode base64 into out; -1 on malformed input. */
+int hs_redis_b64_decode(hs_buf *out, const char *p, size_t n);
+
+/*
+ * Append the JSON form of a byte string: a JSON string when the bytes are
+ * valid UTF-8 (NUL and control bytes escaped), else {"$base64":"..."}.
+ */
+void hs_redis_json_bytes(hs_buf *out, const char *p, size_t n);
+
+/*
+ * Append a zset score given as Redis prints it ("1.5", "inf", "-inf"):
+ * a JSON number printed with %.17g so it reads back to the same double,
+ * or the strings "inf" / "-inf".  -1 when text is not a number.
+ */
+int hs_redis_json_score(hs_buf *out, const char *text, size_t n);
+
+/*
+ * Decode a JSON byte string (string or {"$base64"}) written by
+ * hs_redis_json_bytes into out (reset first).  -1 when v is neither.
+ */
+int hs_redis_bytes_from_json(const json_t *v, hs_buf *out);
+
+/* Decode a score (number or "inf"/"-inf") into *d.  -1 when invalid. */
+int hs_redis_score_from_json(const json_t *v, double *d);
+
+/* Format a double so that it reads back exactly ("%.17g", inf, -inf). */
+void hs_redis_score_format(double d, char *buf, size_t n);
+
+/*
+ * A list of byte strings in one arena (items of a hash, set, list, zset).
+ * HS_RITEMS_INIT is empty; hs_ritems_release() frees.
+ */
+typedef struct hs_ritems {
+	hs_buf data;
+	size_t *off;
+	size_t *len;
+	size_t n, cap;
+} hs_ritems;
+
+#define HS_RITEMS_INIT { HS_BUF_INIT, NULL, NULL, 0, 0 }
+
+void hs_ritems_add(hs_ritems *it, const char *p, size_t n);
+void hs_ritems_reset(hs_ritems *it);
+void hs_ritems_release(hs_ritems *it);
+static inline const char *hs_ritems_at(const hs_ritems *it, size_t i)
+{
+	return it->data.data + it->off[i];
+}
+
+/*
+ * Append the "value" JSON of a collection read into items:
+ *   hash: items are field,value pairs -> [[f,v],...] sorted by field bytes,
+ *         duplicate fields (HSCAN may repeat) dropped;
+ *   set:  members -> [m,...] sorted by bytes, duplicates dropped;
+ *   list: elements -> [e,...] in list order;
+ *   zset: member,score pairs in ZRANGE order -> [[m,score],...].
+ * type is "hash", "set", "list" or "zset".  -1 on a bad score.
+ */
+int hs_redis_json_items(hs_buf *out, const char *type, hs_ritems *items);
+
+/*
+ * Begin a record line: {"key":K,"type":T,"expire_at_ms":N|null,"value":
+ * the caller appends the value JSON and then "}\n".  expire_at_ms < 0
+ * means no expiry (null).
+ */
+void hs_redis_record_begin(hs_buf *out, const char *key, size_t klen, const char *type,
+			   int64_t expire_at_ms);
+
+/* -------------------------------------------------------------- sorter */
+
+/*
+ * An external sorter of (key, record) byte pairs by key bytes (memcmp,
+ * shorter first on a common prefix).  Pairs are held in memory up to
+ * mem_limit bytes; past it the held pairs are sorted and written as a run
+ * to an unlinked temporary file, and hs_rsort_next() merges the runs
+ * (k-way, with a heap).  With dedup, pairs with equal keys are returned
+ * once (the first added) and counted in dups.
+ *
+ * Ownership: hs_rsort_new() returns a sorter freed by hs_rsort_free()
+ * (NULL is a no-op), which closes and so removes the temporary files.
+ * Pointers returned by hs_rsort_next() stay valid until the next call.
+ */
+typedef struct hs_rsort hs_rsort;
+
+hs_rsort *hs_rsort_new(size_t mem_limit, bool dedup);
+int hs_rsort_add(hs_rsort *s, const void *key, size_t klen, const void *rec, size_t rlen,
+		 hs_error *e);
+/* Next pair in key order: 1 and the pointers set, 0 at the end, -1 on an I/O error.
+ * No hs_rsort_add() after the first call. */
+int hs_rsort_next(hs_rsort *s, const char **key, size_t *klen, const char **rec, size_t *rlen,
+		  hs_error *e);
+uint64_t hs_rsort_count(const hs_rsort *s);   /* pairs added */
+uint64_t hs_rsort_dups(const hs_rsort *s);    /* pairs dropped as duplicates so far */
+size_t hs_rsort_runs(const hs_rsort *s);      /* runs spilled to disk */
+void hs_rsort_free(hs_rsort *s);
+
+/* Compare two byte strings as the archive orders keys. */
+int hs_redis_keycmp(const char *a, size_t an, const char *b, size_t bn);
+
+/* ------------------------------------------------------------- restore */
+
+/* restore/redis.c: the source's restore hooks (see source.h). */
+int hs_redis_restore_plan(hs_restore *r, hs_error *e);
+int hs_redis_restore_apply(hs_restore *r, hs_error *e);
+void hs_redis_restore_release(hs_restore *r);
+
+#endif
