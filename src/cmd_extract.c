@@ -56,6 +56,14 @@ typedef struct hs_extract {
 	char *buf;           /* HS_EXTRACT_CHUNK bytes */
 } hs_extract;
 
+/* Is comp in the folder fd a symbolic link?  (O_DIRECTORY|O_NOFOLLOW on one gives ENOTDIR.) */
+static bool hs_extract_is_link(int fd, const char *comp)
+{
+	struct stat st;
+
+	return fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
 /*
  * Open the folder that holds name, relative to x->dirfd, one component at a
  * time with O_NOFOLLOW.  With create, missing folders are made (0700); else
@@ -85,18 +93,20 @@ static int hs_extract_parent(hs_extract *x, const char *name, bool create, int *
 			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0) {
-			if (errno == ENOENT && !create) {
+			int err = errno;
+
+			if (err == ENOENT && !create) {
 				rc = 0;
 				goto out;
 			}
-			if (errno == ELOOP)
+			if (err == ELOOP || (err == ENOTDIR && hs_extract_is_link(fd, comp)))
 				hs_err(e, HS_EXIT_FAILURE, "refusing to extract '%s': '%s/%s' is a symbolic link",
 				       name, x->dir, copy);
-			else if (errno == ENOTDIR)
+			else if (err == ENOTDIR)
 				hs_err(e, HS_EXIT_FAILURE, "refusing to extract '%s': '%s/%s' is not a directory",
 				       name, x->dir, copy);
 			else
-				hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot open '%s/%s'", x->dir, copy);
+				hs_err_errno(e, HS_EXIT_FAILURE, err, "cannot open '%s/%s'", x->dir, copy);
 			goto out;
 		}
 		close(fd);
