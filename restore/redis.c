@@ -815,31 +815,42 @@ out:
 	return ret;
 }
 
+/*
+ * Apply: the same pass with writes.  result is an array of steps like the
+ * plan's, one per db, with the counts as numbers too; after a failure the
+ * last db's counts are what was sent, not all confirmed ("complete": false).
+ */
 int hs_redis_restore_apply(hs_restore *r, hs_error *e)
 {
 	hs_rrest_pass p;
-	json_t *dbs = json_object();
+	json_t *res = json_array();
 	size_t i;
 	int ret;
 
-	if (!r->state)
+	if (!r->state) {
+		json_decref(res);
 		return hs_err(e, HS_EXIT_FAILURE, "redis restore: apply without a plan");
+	}
 	ret = hs_rrest_run(r, true, &p, e);
 	for (i = 0; i < p.ndbs; i++) {
 		const hs_rrest_db *d = &p.dbs[i];
-		char num[16];
-		bool last = i + 1 == p.ndbs;
+		bool complete = !(ret && i + 1 == p.ndbs);
+		json_t *step = hs_rrest_step(r->state, d->dst, complete ? "wrote" : "failed",
+			"%s%llu keys of db %d written, %llu expired skipped, %llu extra deleted",
+			complete ? "" : "stopped: at most ", (unsigned long long)d->written, d->src,
+			(unsigned long long)d->expired, (unsigned long long)d->deleted);
 
-		snprintf(num, sizeof(num), "%d", d->dst);
-		/* on failure the last db's counts are what was sent, not all confirmed */
-		json_object_set_new(dbs, num, json_pack("{s:i, s:I, s:I, s:I, s:b}", "from_db", d->src,
-			"written", (json_int_t)d->written, "skipped_expired", (json_int_t)d->expired,
-			"deleted", (json_int_t)d->deleted, "complete", !(ret && last)));
+		json_object_set_new(step, "from_db", json_integer(d->src));
+		json_object_set_new(step, "written", json_integer((json_int_t)d->written));
+		json_object_set_new(step, "skipped_expired", json_integer((json_int_t)d->expired));
+		json_object_set_new(step, "deleted", json_integer((json_int_t)d->deleted));
+		json_object_set_new(step, "complete", json_boolean(complete));
+		json_array_append_new(res, step);
 		hs_info("redis", "db %d: wrote %llu keys, skipped %llu expired, deleted %llu", d->dst,
 			(unsigned long long)d->written, (unsigned long long)d->expired,
 			(unsigned long long)d->deleted);
 	}
-	r->result = json_pack("{s:o}", "dbs", dbs);
+	r->result = res;
 	free(p.dbs);
 	return ret;
 }

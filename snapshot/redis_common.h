@@ -100,7 +100,7 @@ int hs_redis_bytes_from_json(const json_t *v, hs_buf *out);
 /* Decode a score (number or "inf"/"-inf") into *d.  -1 when invalid. */
 int hs_redis_score_from_json(const json_t *v, double *d);
 
-/* Format a double so that it reads back exactly ("%.17g", inf, -inf). */
+/* Format a double as the shortest %.15g-%.17g that reads back exactly; inf, -inf. */
 void hs_redis_score_format(double d, char *buf, size_t n);
 
 /*

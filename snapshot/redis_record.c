@@ -169,10 +169,19 @@ void hs_redis_json_bytes(hs_buf *out, const char *p, size_t n)
 
 void hs_redis_score_format(double d, char *buf, size_t n)
 {
-	if (isinf(d))
+	int prec;
+
+	if (isinf(d)) {
 		snprintf(buf, n, "%s", d > 0 ? "inf" : "-inf");
-	else
-		snprintf(buf, n, "%.17g", d);
+		return;
+	}
+	/* the shortest of %.15g..%.17g that reads back to the same double */
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, n, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+	snprintf(buf, n, "%.17g", d);
 }
 
 int hs_redis_json_score(hs_buf *out, const char *text, size_t n)
@@ -297,7 +306,8 @@ static size_t *hs_ritems_order(const hs_ritems *it, size_t stride, size_t *ngrou
 		ord[i] = i;
 	hs_sort_items = it;
 	hs_sort_stride = stride;
-	qsort(ord, n, sizeof(*ord), hs_ritems_cmp);
+	if (n > 1)
+		qsort(ord, n, sizeof(*ord), hs_ritems_cmp);
 	hs_sort_items = NULL;
 	*ngroups = n;
 	return ord;

@@ -104,6 +104,8 @@ static int hs_rsort_cmp(const void *x, const void *y)
 
 static void hs_rsort_sort_mem(hs_rsort *s)
 {
+	if (s->n < 2)
+		return;
 	hs_rsort_cur = s;
 	qsort(s->idx, s->n, sizeof(*s->idx), hs_rsort_cmp);
 	hs_rsort_cur = NULL;
