@@ -10,5 +10,7 @@ const hs_cmd hs_commands[] = {
 	  hs_cmd_version_usage },
 	{ "profile", hs_cmd_profile, HS_CMD_PROFILE | HS_CMD_PROFILE_LAZY | HS_CMD_JSON, "show, write or check a profile",
 	  hs_cmd_profile_usage },
+	{ "snapshot", hs_cmd_snapshot, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "capture the configured sources into one archive", hs_cmd_snapshot_usage },
+	{ "restore", hs_cmd_restore, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "replay an archive into the targets (plan only without --execute)", hs_cmd_restore_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };
