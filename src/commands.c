@@ -10,7 +10,14 @@ const hs_cmd hs_commands[] = {
 	  hs_cmd_version_usage },
 	{ "profile", hs_cmd_profile, HS_CMD_PROFILE | HS_CMD_PROFILE_LAZY | HS_CMD_JSON, "show, write or check a profile",
 	  hs_cmd_profile_usage },
-	{ "snapshot", hs_cmd_snapshot, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "capture the configured sources into one archive", hs_cmd_snapshot_usage },
-	{ "restore", hs_cmd_restore, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "replay an archive into the targets (plan only without --execute)", hs_cmd_restore_usage },
+	{ "inspect", hs_cmd_inspect, HS_CMD_JSON, "show an archive's header, sources, status and sizes",
+	  hs_cmd_inspect_usage },
+	{ "ls", hs_cmd_ls, HS_CMD_JSON, "list an archive's entries with size and sha256", hs_cmd_ls_usage },
+	{ "cat", hs_cmd_cat, HS_CMD_JSON, "write one entry to stdout (BSON as Extended JSON with --json)",
+	  hs_cmd_cat_usage },
+	{ "verify", hs_cmd_verify, HS_CMD_JSON, "check archives: structure, header, manifest, every checksum",
+	  hs_cmd_verify_usage },
+	{ "extract", hs_cmd_extract, 0, "verify an archive, then write its entries under a folder",
+	  hs_cmd_extract_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };
