@@ -23,6 +23,16 @@ bg_pids+=("$member")
 for _ in $(seq 1 120); do [[ -f $work/ready ]] && break; sleep 0.25; done
 [[ -f $work/ready ]] || fail "the test consumer did not join '$g': $(cat "$work/member.err")"
 
+# a snapshot of the active group records its state, members and assignments
+"$HIVESNAP" snapshot -p "$work/p.yaml" -o "$work/live.tar.zst" >/dev/null 2>"$work/snap.err" ||
+	fail "snapshot of the active group: $(cat "$work/snap.err")"
+entry "$work/live.tar.zst" "kafka/groups/$g.json" | jq -e --arg t "$t" '.state == "Stable" and .simple == false and
+	(.members | length) == 1 and .members[0].client_id == "hs_kafka_tool" and .members[0].host == "/127.0.0.1" and
+	(.members[0].member_id | length) > 0 and .members[0].assignment == [{"topic": $t, "partition": 0}] and
+	.partition_assignor != null and .offsets[0].offset == 4' >/dev/null ||
+	fail "active group document: $(entry "$work/live.tar.zst" "kafka/groups/$g.json")"
+ok "a snapshot records the active group's state, members and assignments"
+
 rc=0
 "$HIVESNAP" restore "$work/a.tar.zst" -p "$work/p.yaml" --execute >"$work/out" 2>"$work/err" || rc=$?
 [[ $rc == 5 ]] || fail "restore with an active group exited $rc, want 5: $(cat "$work/err")"
