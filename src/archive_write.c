@@ -700,8 +700,11 @@ int hs_aw_finish(hs_archive_writer *w, hs_error *e)
 	w->finished = true;
 	rc = 0;
 out:
-	if (rc)
+	if (rc && !w->finished) {
+		/* whatever failed, the stream is unusable now */
+		w->broken = true;
 		hs_aw_remove_tmp(w);
+	}
 	pthread_mutex_unlock(&w->lock);
 	json_decref(manifest);
 	free(mbytes);
