@@ -37,10 +37,9 @@ const char hs_cmd_extract_usage[] =
 	"which is created (mode 0700) if missing.  A bad archive writes nothing.\n"
 	"Nothing is written outside DIR: a path through a symbolic link is refused.\n"
 	"Files are written mode 0600 under a temporary name, then renamed.  After a\n"
-	"full extraction, 'sha256sum -c SHA256SUMS' passes inside DIR, and\n"
-	"'mongorestore --dir DIR/mongo' reads the MongoDB collections.\n\n"
-	"  --force   replace files that already exist (without it, an existing\n"
-	"            file is an error and nothing is written)\n\n"
+	"full extraction, 'sha256sum -c SHA256SUMS' passes inside DIR.\n\n"
+	"  -f, --force   replace files that already exist (without it, an existing\n"
+	"                file is an error and nothing is written)\n\n"
 	"Exit: 0 ok, 3 cannot read the archive or write DIR, or a file exists,\n"
 	"4 not a hivesnap archive, corrupt, truncated or tampered with, 64 usage,\n"
 	"65 newer format version.\n";
