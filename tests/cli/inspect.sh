@@ -59,3 +59,24 @@ if [[ -w /dev/full ]]; then
 	[[ $got == 3 ]] || fail "inspect to /dev/full exited $got, want 3"
 	echo "ok: inspect to a full disk -> 3"
 fi
+
+# a failed source: overall partial, the source's error text shown
+mk_archive "$tmp/partial.tar.zst" --label pre-maint --source-status 'redis=failed:cannot connect to redis at localhost:6379' \
+	"mongo/db/c.bson=@$tmp/in/coll.bson" 'kafka/offsets.csv=group,topic,partition,offset'
+expect_exit 0 "$HIVESNAP" inspect "$tmp/partial.tar.zst"
+expect_stdout_match '^status +partial$'
+expect_stdout_match '^label +pre-maint$'
+expect_stdout_match '^redis +failed +0 +0 +0 '
+expect_stdout_match '^ +error: cannot connect to redis at localhost:6379$'
+expect_stdout_match '^mongo +ok +1 +0 +[0-9]+ '
+expect_exit 0 "$HIVESNAP" inspect --json "$tmp/partial.tar.zst"
+validate_json inspect.schema.json "$tmp/out"
+/usr/bin/python3 - "$tmp/out" <<'PY' || fail "inspect --json of a partial archive"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "partial" and d["header"]["label"] == "pre-maint", d
+r = d["sources"]["redis"]
+assert r["status"] == "failed" and r["error"] == "cannot connect to redis at localhost:6379", r
+assert d["sources"]["mongo"]["status"] == "ok" and d["sources"]["mongo"]["entries"] == 1
+PY
+echo "ok: inspect shows a partial archive and the failed source's error"
