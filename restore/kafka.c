@@ -619,7 +619,10 @@ int hs_kafka_restore_apply(hs_restore *r, hs_error *e)
 								   "failed", "detail", e->msg));
 			goto out;
 		}
-		hs_buf_addf(&d, "%zu partition offset(s) committed and read back", n_set);
+		if (n_set)
+			hs_buf_addf(&d, "%zu partition offset(s) committed and read back", n_set);
+		else
+			hs_buf_adds(&d, "nothing committed (no offsets in the archive for a live partition)");
 		json_array_append_new(r->result, json_pack("{s:s, s:s, s:s, s:i}", "target", g->name, "action",
 							   "restored", "detail", d.data, "partitions", (int)n_set));
 		hs_info("kafka", "group '%s': %s", g->name, d.data);

@@ -588,6 +588,17 @@ static void hs_kafka_run_release(hs_kafka_run *run)
 	hs_buf_release(&run->warn);
 }
 
+/* Is the cluster still answering?  0 yes, -1 no (a quick metadata call). */
+static int hs_kafka_metadata_ok(hs_kafka_run *run)
+{
+	const struct rd_kafka_metadata *md = NULL;
+
+	if (rd_kafka_metadata(run->rk, 0, NULL, &md, run->pk->timeout_ms))
+		return -1;
+	rd_kafka_metadata_destroy(md);
+	return 0;
+}
+
 static int hs_kafka_capture(hs_capture *c, hs_error *e)
 {
 	hs_kafka_run run;
@@ -627,7 +638,8 @@ static int hs_kafka_capture(hs_capture *c, hs_error *e)
 			continue;
 		hs_error_init(&ge);
 		if (hs_kafka_group_offsets(&run, &run.groups[i], &ge)) {
-			if (strstr(ge.msg, "no answer within")) {
+			/* a broker that stopped answering fails the source; a group error only that group */
+			if (hs_kafka_metadata_ok(&run) < 0) {
 				*e = ge;
 				goto out;
 			}
