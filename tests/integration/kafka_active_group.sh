@@ -31,6 +31,8 @@ entry "$work/live.tar.zst" "kafka/groups/$g.json" | jq -e --arg t "$t" '.state =
 	(.members[0].member_id | length) > 0 and .members[0].assignment == [{"topic": $t, "partition": 0}] and
 	.partition_assignor != null and .offsets[0].offset == 4' >/dev/null ||
 	fail "active group document: $(entry "$work/live.tar.zst" "kafka/groups/$g.json")"
+entry "$work/live.tar.zst" "kafka/groups/$g.json" >"$work/live.json"
+validate kafka-group.schema.json "$work/live.json"
 ok "a snapshot records the active group's state, members and assignments"
 
 rc=0

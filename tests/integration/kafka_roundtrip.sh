@@ -43,6 +43,14 @@ entry "$work/a.tar.zst" kafka/topics.json | jq -e --arg t "$t" '
 	[[0, 0, 20], [1, 0, 10], [2, 0, 0]]' >/dev/null || fail "topics.json: $(entry "$work/a.tar.zst" kafka/topics.json)"
 ok "topics.json has every partition's watermarks"
 
+entry "$work/a.tar.zst" "kafka/groups/$g.json" >"$work/group.json"
+entry "$work/a.tar.zst" "kafka/groups/$tag-absent.json" >"$work/absent.json"
+entry "$work/a.tar.zst" kafka/topics.json >"$work/topics.json"
+validate kafka-group.schema.json "$work/group.json"
+validate kafka-group.schema.json "$work/absent.json"
+validate kafka-topics.schema.json "$work/topics.json"
+ok "group documents and topics.json validate against their schemas"
+
 entry "$work/a.tar.zst" manifest.json | jq -e '.sources.kafka.status == "ok" and
 	(.sources.kafka.watermark.offsets_time_ms | type) == "number" and .sources.kafka.details.partitions == 2' \
 	>/dev/null || fail "manifest kafka record: $(entry "$work/a.tar.zst" manifest.json | jq -c .sources.kafka)"
