@@ -56,6 +56,15 @@ entry "$work/a.tar.zst" manifest.json | jq -e '.sources.kafka.status == "ok" and
 	>/dev/null || fail "manifest kafka record: $(entry "$work/a.tar.zst" manifest.json | jq -c .sources.kafka)"
 ok "manifest records status, offsets time and counts"
 
+# timestamp_budget_ms: 0 reads no record and says so
+sed 's/timestamp_budget_ms: 5000/timestamp_budget_ms: 0/' "$work/p.yaml" >"$work/p0.yaml"
+"$HIVESNAP" snapshot -p "$work/p0.yaml" -o "$work/z.tar.zst" >/dev/null 2>"$work/snap0.err" || fail "snapshot: $(cat "$work/snap0.err")"
+entry "$work/z.tar.zst" "kafka/groups/$g.json" | jq -e '[.offsets[] | .timestamp_ms == null and
+	.timestamp_note == "timestamp_budget_ms is 0"] == [true, true]' >/dev/null || fail "budget 0 still read timestamps"
+entry "$work/z.tar.zst" manifest.json | jq -e '.sources.kafka.details.timestamps_missing == 2' >/dev/null ||
+	fail "budget 0: details do not count the missing timestamps"
+ok "timestamp_budget_ms 0 reads no record timestamps and says why"
+
 # consume further
 "$KT" commit "$g" "$t" 0 18
 "$KT" commit "$g" "$t" 1 3
@@ -66,6 +75,12 @@ grep -qE "$g $t\[0\] +set +live 18 -> 12 \(archive 12, by-offset\)" "$work/plan.
 grep -qE "$g $t\[1\] +set +live 3 -> 10" "$work/plan.out" || fail "plan: $(cat "$work/plan.out")"
 [[ $(committed "$g" "$t" 0) == 18 && $(committed "$g" "$t" 1) == 3 ]] || fail "the plan changed offsets"
 ok "plan says live -> archive per partition and changes nothing"
+
+"$HIVESNAP" restore "$work/a.tar.zst" -p "$work/p.yaml" --exclude "$tag-rt*" --execute >"$work/excl.out" 2>"$work/excl.err" ||
+	fail "restore --exclude: $(cat "$work/excl.err")"
+grep -q "$g" "$work/excl.out" && fail "--exclude did not leave the group out: $(cat "$work/excl.out")"
+[[ $(committed "$g" "$t" 0) == 18 ]] || fail "--exclude changed the excluded group"
+ok "--exclude leaves a group out of the restore"
 
 "$HIVESNAP" restore "$work/a.tar.zst" -p "$work/p.yaml" --execute --json >"$work/exec.json" 2>"$work/exec.err" ||
 	fail "restore --execute: $(cat "$work/exec.err")"
