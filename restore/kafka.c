@@ -335,8 +335,13 @@ static int hs_kr_by_time(rd_kafka_t *rk, hs_restore *r, hs_kr_state *st, hs_erro
 	/* one request per (topic, partition, offset): the reader matches by partition */
 	if (nw && hs_kafka_read_timestamps(st->brokers, pk, st->timeout_ms, budget, w, nw, &left, e))
 		goto out;
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < nw; i++) {
 		back[i]->live_ts_ms = w[i].ts_ms;
+		if (!w[i].done)
+			hs_warn("kafka", "topic '%s' partition %d: the record at offset %lld was not read in time; "
+				"translating by time (at least once)", w[i].topic, (int)w[i].partition,
+				(long long)w[i].at);
+	}
 	for (i = 0; i < st->n; i++) {
 		hs_kr_group *g = &st->groups[i];
 		rd_kafka_topic_partition_list_t *pl = rd_kafka_topic_partition_list_new((int)g->n + 1);
