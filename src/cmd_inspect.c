@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -197,6 +198,26 @@ static void hs_inspect_text(FILE *f, const char *path, off_t size, bool index,
 }
 
 /*
+ * A JSON string for a path or message, which may not be UTF-8: when it is
+ * not, bytes >= 0x80 are shown as '?' (the --json shape must stay whole).
+ */
+static json_t *hs_inspect_jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j)
+		return j;
+	copy = hs_xstrdup(s);
+	for (p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+/*
  * The --json object.  Members are copied from the header and manifest so
  * that the shape stays the documented one even if either grows fields.
  */
@@ -207,7 +228,7 @@ static json_t *hs_inspect_json(const char *path, off_t size, bool index, const j
 	static const char *const copy[] = { "status", "created_at", "completed_at", "sources", "totals" };
 	size_t i;
 
-	json_object_set_new(o, "archive", json_string(path));
+	json_object_set_new(o, "archive", hs_inspect_jstr(path));
 	json_object_set_new(o, "file_size", json_integer((json_int_t)size));
 	json_object_set_new(o, "index_frame", json_boolean(index));
 	json_object_set(o, "header", (json_t *)header);

@@ -12,8 +12,10 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "archive.h"
+#include "buf.h"
 #include "commands.h"
 
 const char hs_cmd_verify_usage[] =
@@ -28,6 +30,26 @@ const char hs_cmd_verify_usage[] =
 	"Exit: 0 every archive is good, else the worst code among them: 3 cannot\n"
 	"read a file, 4 not a hivesnap archive, corrupt, truncated or tampered\n"
 	"with, 65 newer format version; 64 usage.\n";
+
+/*
+ * A JSON string for a path or message, which may not be UTF-8: when it is
+ * not, bytes >= 0x80 are shown as '?' (the --json shape must stay whole).
+ */
+static json_t *hs_verify_jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j)
+		return j;
+	copy = hs_xstrdup(s);
+	for (p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
 
 /*
  * Verify one archive and fill *entries and *bytes from its manifest.
@@ -83,9 +105,9 @@ int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				worst = code;
 		}
 		if (ctx->json) {
-			json_array_append_new(list, json_pack("{s:s, s:b, s:o, s:i, s:I, s:I}",
-				"archive", path, "ok", code == 0,
-				"error", code ? json_string(err.msg) : json_null(), "code", code,
+			json_array_append_new(list, json_pack("{s:o, s:b, s:o, s:i, s:I, s:I}",
+				"archive", hs_verify_jstr(path), "ok", code == 0,
+				"error", code ? hs_verify_jstr(err.msg) : json_null(), "code", code,
 				"entries", (json_int_t)entries, "bytes", (json_int_t)bytes));
 		} else if (code == 0) {
 			fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path, entries,

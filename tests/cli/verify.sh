@@ -35,6 +35,15 @@ assert not d[1]["ok"] and d[1]["error"]
 PY
 echo "ok: verify --json reports each archive with its own code"
 
+# a file name that is not UTF-8 still gives one whole object per archive
+cp "$good" "$tmp/"$'\xff'".tar.zst"
+expect_exit 3 "$HIVESNAP" verify --json "$tmp/"$'\xff'".tar.zst" "$tmp/"$'\xfe'".tar.zst"
+validate_json verify.schema.json "$tmp/out"
+[[ $(/usr/bin/python3 -c 'import json,sys; print([x["code"] for x in json.load(open(sys.argv[1]))])' "$tmp/out") == "[0, 3]" ]] ||
+	fail "verify --json with non-UTF-8 names: $(cat "$tmp/out")"
+expect_exit 0 "$HIVESNAP" inspect --json "$tmp/"$'\xff'".tar.zst"
+validate_json inspect.schema.json "$tmp/out"
+
 expect_exit 64 "$HIVESNAP" verify
 expect_exit 64 "$HIVESNAP" verify --deep "$good"
 expect_exit 0 "$HIVESNAP" verify --help
