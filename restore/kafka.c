@@ -279,6 +279,7 @@ out:
 	return rc;
 }
 
+/* hs_kr_committed callback: note a partition's live committed offset. */
 static void hs_kr_set_live(void *arg, const char *topic, int32_t partition, int64_t offset)
 {
 	hs_kr_group *g = arg;
@@ -416,6 +417,12 @@ static json_t *hs_kr_step(const hs_kr_group *g, const hs_kr_part *p)
 	return step;
 }
 
+/*
+ * Plan: load the archive's groups, connect, preflight (exit 5 on active
+ * groups), read live offsets and watermarks (and timestamps with
+ * --kafka-by-time), decide each partition and keep it all in r->state for
+ * apply.  Changes nothing.
+ */
 int hs_kafka_restore_plan(hs_restore *r, hs_error *e)
 {
 	const hs_profile_kafka *pk = r->profile ? r->profile->kafka : NULL;
@@ -506,6 +513,7 @@ typedef struct hs_kr_check {
 	int64_t *got;
 } hs_kr_check;
 
+/* hs_kr_committed callback: note what the broker holds after the commit. */
 static void hs_kr_read_back(void *arg, const char *topic, int32_t partition, int64_t offset)
 {
 	hs_kr_check *c = arg;
@@ -599,6 +607,11 @@ out:
 	return rc;
 }
 
+/*
+ * Apply the plan kept in r->state: preflight again (a consumer may have
+ * started since), then commit and read back group by group; the result
+ * says which groups were restored, which failed and which were not applied.
+ */
 int hs_kafka_restore_apply(hs_restore *r, hs_error *e)
 {
 	hs_kr_state *st = r->state;

@@ -599,6 +599,11 @@ static int hs_kafka_metadata_ok(hs_kafka_run *run)
 	return 0;
 }
 
+/*
+ * The source's capture: the steps of the comment at the top, then one entry
+ * per group, offsets.csv and topics.json.  A group that cannot be described
+ * or listed makes the source partial; an unreachable cluster fails it.
+ */
 static int hs_kafka_capture(hs_capture *c, hs_error *e)
 {
 	hs_kafka_run run;
