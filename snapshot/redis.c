@@ -639,7 +639,13 @@ static size_t hs_rcap_sort_mem(void)
 	return (size_t)n;
 }
 
-/* Capture one db: scan every pattern, then stream the sorted records into the archive. */
+/*
+ * Capture one db: scan every pattern, then stream the sorted records into
+ * the archive.  Returns 0, -1 with e set, or 1 when the connection was lost
+ * during the scan under --allow-partial: the keys read so far are written
+ * (the db's details say "complete": false), e holds the cause and the
+ * capture stops there as partial.
+ */
 static int hs_rcap_db(hs_rcap *rc, const hs_profile_redis_db *db, json_t *dbs, hs_error *e)
 {
 	char name[64], num[16];
@@ -648,26 +654,33 @@ static int hs_rcap_db(hs_rcap *rc, const hs_profile_redis_db *db, json_t *dbs, h
 	uint64_t keys0 = rc->keys, van0 = rc->vanished, written = 0;
 	const char *dbsz[] = { "DBSIZE" };
 	redisReply *r = NULL;
+	hs_error scan_err;
+	bool lost = false;
 	size_t i;
 	int ret = -1;
 
+	hs_error_init(&scan_err);
 	snprintf(num, sizeof(num), "%d", db->db);
 	snprintf(name, sizeof(name), "redis/db%d.jsonl", db->db);
 	hs_progress_note(rc->cap->progress, name);
 	if (hs_redis_select(rc->c, db->db, e))
 		goto out;
 	rc->sort = hs_rsort_new(hs_rcap_sort_mem(), true);
-	for (i = 0; i < db->patterns.n; i++) {
-		json_array_append_new(pats, json_string(db->patterns.v[i]));
-		if (hs_rcap_pattern(rc, db->patterns.v[i], e)) {
-			hs_err_prefix(e, "redis db %d pattern '%s'", db->db, db->patterns.v[i]);
-			goto out;
+	for (i = 0; i < (db->patterns.n ? db->patterns.n : 1); i++) {
+		const char *pat = db->patterns.n ? db->patterns.v[i] : "*";
+
+		json_array_append_new(pats, json_string(pat));
+		if (hs_rcap_pattern(rc, pat, &scan_err)) {
+			hs_err_prefix(&scan_err, "db %d pattern '%s'", db->db, pat);
+			if (!rc->cap->opts || !rc->cap->opts->allow_partial || !rc->c->err) {
+				*e = scan_err;
+				goto out;
+			}
+			lost = true;   /* keep what was read: partial */
+			hs_warn("redis", "connection lost in db %d after %llu keys: writing them as a partial capture",
+				db->db, (unsigned long long)(rc->keys - keys0));
+			break;
 		}
-	}
-	if (!db->patterns.n) {
-		json_array_append_new(pats, json_string("*"));
-		if (hs_rcap_pattern(rc, "*", e))
-			goto out;
 	}
 	if (hs_entry_begin(rc->cap->aw, name, "redis", &en, e))
 		goto out;
@@ -689,22 +702,30 @@ static int hs_rcap_db(hs_rcap *rc, const hs_profile_redis_db *db, json_t *dbs, h
 		goto out;
 	}
 	en = NULL;
-	r = hs_redis_cmd(rc->c, e, 1, dbsz, NULL);
-	if (!r)
-		goto out;
+	if (!lost) {
+		r = hs_redis_cmd(rc->c, e, 1, dbsz, NULL);
+		if (!r)
+			goto out;
+	}
 	json_object_set_new(d, "patterns", pats);
 	pats = NULL;
+	json_object_set_new(d, "complete", json_boolean(!lost));
 	json_object_set_new(d, "keys", json_integer((json_int_t)written));
 	json_object_set_new(d, "vanished", json_integer((json_int_t)(rc->vanished - van0)));
 	json_object_set_new(d, "duplicates", json_integer((json_int_t)hs_rsort_dups(rc->sort)));
 	json_object_set_new(d, "sort_runs", json_integer((json_int_t)hs_rsort_runs(rc->sort)));
-	json_object_set_new(d, "dbsize", json_integer(r->type == REDIS_REPLY_INTEGER ? r->integer : -1));
+	json_object_set_new(d, "dbsize", r && r->type == REDIS_REPLY_INTEGER ? json_integer(r->integer) : json_null());
 	json_object_set_new(dbs, num, d);
 	d = NULL;
-	hs_info("redis", "captured db %d: %llu keys (%llu read, %llu vanished during the scan)",
+	hs_info("redis", "captured db %d: %llu keys (%llu read, %llu vanished during the scan)%s",
 		db->db, (unsigned long long)written, (unsigned long long)(rc->keys - keys0),
-		(unsigned long long)(rc->vanished - van0));
-	ret = 0;
+		(unsigned long long)(rc->vanished - van0), lost ? ", incomplete" : "");
+	if (lost) {
+		*e = scan_err;
+		ret = 1;
+	} else {
+		ret = 0;
+	}
 out:
 	if (r)
 		freeReplyObject(r);
@@ -721,6 +742,12 @@ static int64_t hs_rcap_json_int(const json_t *o, const char *k)
 	const json_t *v = json_object_get(o, k);
 
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* A JSON integer, or null when v < 0 (unknown). */
+static json_t *hs_rcap_jint(int64_t v)
+{
+	return v >= 0 ? json_integer((json_int_t)v) : json_null();
 }
 
 /* The source's capture (source.h). */
@@ -747,10 +774,20 @@ static int hs_redis_capture(hs_capture *cap, hs_error *e)
 		goto out;
 	if (hs_rcap_mark(&rc, start, &version, &role, e))
 		goto out;
-	for (i = 0; i < (cfg->n_dbs ? cfg->n_dbs : 1); i++)
-		if (hs_rcap_db(&rc, cfg->n_dbs ? &cfg->dbs[i] : &def, dbs, e))
+	for (i = 0; i < (cfg->n_dbs ? cfg->n_dbs : 1); i++) {
+		int d = hs_rcap_db(&rc, cfg->n_dbs ? &cfg->dbs[i] : &def, dbs, e);
+
+		if (d < 0)
 			goto out;
-	if (hs_rcap_mark(&rc, end, NULL, NULL, e))
+		if (d > 0) {
+			cap->partial = true;
+			snprintf(cap->warning, sizeof(cap->warning), "redis '%.150s': %.300s; later dbs not captured",
+				 shown, e->msg);
+			hs_error_init(e);
+			break;
+		}
+	}
+	if (!cap->partial && hs_rcap_mark(&rc, end, NULL, NULL, e))
 		goto out;
 
 	server = json_pack("{s:s?, s:s?, s:O, s:O, s:{}}", "version", version, "role", role,
@@ -760,31 +797,36 @@ static int hs_redis_capture(hs_capture *cap, hs_error *e)
 		int dbn = cfg->n_dbs ? cfg->dbs[i].db : 0;
 
 		snprintf(num, sizeof(num), "%d", dbn);
-		json_object_set(json_object_get(server, "dbsize"), num,
-				json_object_get(json_object_get(dbs, num), "dbsize"));
+		if (json_object_get(json_object_get(dbs, num), "dbsize"))
+			json_object_set(json_object_get(server, "dbsize"), num,
+					json_object_get(json_object_get(dbs, num), "dbsize"));
 	}
 	if (hs_aw_add_json(cap->aw, "redis/server.json", "redis", server, 0, e))
 		goto out;
 
-	cap->watermark = json_pack("{s:I, s:I, s:I, s:I}",
-				   "master_repl_offset_start", (json_int_t)hs_rcap_json_int(start, "master_repl_offset"),
-				   "master_repl_offset_end", (json_int_t)hs_rcap_json_int(end, "master_repl_offset"),
-				   "time_start_ms", (json_int_t)hs_rcap_json_int(start, "time_ms"),
-				   "time_end_ms", (json_int_t)hs_rcap_json_int(end, "time_ms"));
-	cap->details = json_pack("{s:s, s:b, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:O}",
-				 "consistency", "scan",
-				 "point_in_time", 0,
-				 "note", "SCAN-based capture: not a point-in-time image; each key is as it was at some moment within the window",
-				 "window",
-				 "start_ms", (json_int_t)hs_rcap_json_int(start, "time_ms"),
-				 "end_ms", (json_int_t)hs_rcap_json_int(end, "time_ms"),
-				 "duration_ms", (json_int_t)(hs_rcap_json_int(end, "time_ms") - hs_rcap_json_int(start, "time_ms")),
-				 "master_repl_offset_start", (json_int_t)hs_rcap_json_int(start, "master_repl_offset"),
-				 "master_repl_offset_end", (json_int_t)hs_rcap_json_int(end, "master_repl_offset"),
-				 "keys", (json_int_t)rc.keys,
-				 "vanished", (json_int_t)rc.vanished,
-				 "reread", (json_int_t)rc.retried,
-				 "dbs", dbs);
+	{
+		int64_t t0 = hs_rcap_json_int(start, "time_ms"), t1 = hs_rcap_json_int(end, "time_ms");
+		int64_t o0 = hs_rcap_json_int(start, "master_repl_offset");
+		int64_t o1 = hs_rcap_json_int(end, "master_repl_offset");
+
+		cap->watermark = json_pack("{s:o, s:o, s:o, s:o}",
+					   "master_repl_offset_start", hs_rcap_jint(o0),
+					   "master_repl_offset_end", hs_rcap_jint(o1),
+					   "time_start_ms", hs_rcap_jint(t0), "time_end_ms", hs_rcap_jint(t1));
+		cap->details = json_pack("{s:s, s:b, s:s, s:{s:o, s:o, s:o, s:o, s:o}, s:I, s:I, s:I, s:O}",
+					 "consistency", "scan",
+					 "point_in_time", 0,
+					 "note", "SCAN-based capture: not a point-in-time image; each key is as it was at some moment within the window",
+					 "window",
+					 "start_ms", hs_rcap_jint(t0), "end_ms", hs_rcap_jint(t1),
+					 "duration_ms", hs_rcap_jint(t0 >= 0 && t1 >= 0 ? t1 - t0 : -1),
+					 "master_repl_offset_start", hs_rcap_jint(o0),
+					 "master_repl_offset_end", hs_rcap_jint(o1),
+					 "keys", (json_int_t)rc.keys,
+					 "vanished", (json_int_t)rc.vanished,
+					 "reread", (json_int_t)rc.retried,
+					 "dbs", dbs);
+	}
 	ret = 0;
 out:
 	if (ret && shown)
