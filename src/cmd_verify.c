@@ -2,8 +2,10 @@
  * cmd_verify.c - `hivesnap verify ARCHIVE... [--json]`.
  *
  * Reads every archive through (hs_archive_verify: structure, header,
- * manifest, entry list, sizes, every checksum, the index frame) and prints
- * one line per archive.  The exit code is 0 when every archive is good,
+ * manifest, entry list, sizes, every checksum, the index frame), then checks
+ * what the reader does not rely on but the format promises (the header's
+ * and manifest's fields, the totals and per-source sums, the overall
+ * status), and prints one line per archive.  The exit code is 0 when every archive is good,
  * else the worst one's code: 3 unreadable, 4 integrity, 65 newer format.
  *
  * --json prints an array, schemas/verify.schema.json.
@@ -13,6 +15,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "archive.h"
 #include "buf.h"
@@ -22,7 +25,9 @@ const char hs_cmd_verify_usage[] =
 	"usage: hivesnap verify ARCHIVE... [--json]\n\n"
 	"Read each archive through and check everything: the zstd stream, the tar\n"
 	"structure, the header, the manifest and the entry list, each entry's size\n"
-	"and SHA-256, and that the index frame equals manifest.json.  Prints\n"
+	"and SHA-256, that the index frame equals manifest.json, and that the\n"
+	"manifest's totals, per-source counts and overall status agree with its\n"
+	"entries and sources.  Prints\n"
 	"'ok ARCHIVE (N entries, B bytes)' or 'FAILED ARCHIVE: reason' per archive\n"
 	"(N and B: the entries and their uncompressed bytes the manifest counts).\n\n"
 	"  --json   print a JSON array of {archive, ok, error, code, entries, bytes}\n"
@@ -51,6 +56,117 @@ static json_t *hs_verify_jstr(const char *s)
 	return j;
 }
 
+/* One of the NULL-terminated words, or not. */
+static bool hs_verify_in(const char *s, const char *const *words)
+{
+	for (; s && *words; words++)
+		if (!strcmp(s, *words))
+			return true;
+	return false;
+}
+
+/* A non-negative integer member, or -1. */
+static json_int_t hs_verify_count(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+/* Add entry ent's size and items to sums[0..2] (entries, bytes, items). */
+static void hs_verify_add(json_int_t *sums, const json_t *ent)
+{
+	sums[0]++;
+	sums[1] += json_integer_value(json_object_get(ent, "size"));
+	sums[2] += json_integer_value(json_object_get(ent, "items"));
+}
+
+/* Do o's entries, bytes and items equal sums? */
+static bool hs_verify_sums(const json_t *o, const json_int_t *sums)
+{
+	return hs_verify_count(o, "entries") == sums[0] && hs_verify_count(o, "bytes") == sums[1] &&
+	       hs_verify_count(o, "items") == sums[2];
+}
+
+/*
+ * The format's promises beyond what the reader relies on (the reader has
+ * checked entry names, sizes and checksums): header fields, manifest
+ * fields, totals and per-source sums equal to the entries', and an overall
+ * status that says ok exactly when no source failed or is partial.
+ */
+static int hs_verify_semantics(const char *path, const json_t *header, const json_t *manifest,
+			       hs_error *e)
+{
+	static const char *const kinds[] = { "snapshot", "bundle", NULL };
+	static const char *const overall[] = { "ok", "partial", "failed", NULL };
+	static const char *const statuses[] = { "ok", "partial", "failed", "skipped", NULL };
+	static const char *const names[] = { "mongo", "redis", "kafka", "k8s", "diag", NULL };
+	const json_t *sources = json_object_get(manifest, "sources");
+	const json_t *tool = json_object_get(header, "tool");
+	const json_t *label = json_object_get(header, "label");
+	const char *kind = json_string_value(json_object_get(header, "kind"));
+	const char *status = json_string_value(json_object_get(manifest, "status"));
+	const char *k;
+	json_t *src, *ent;
+	json_int_t totals[3] = { 0, 0, 0 };
+	bool bad_source = false;
+	size_t i;
+
+	if (!hs_verify_in(kind, kinds) || !json_string_value(json_object_get(header, "created_at")) ||
+	    !json_string_value(json_object_get(header, "profile")) ||
+	    !json_string_value(json_object_get(header, "host")) ||
+	    !(json_is_null(label) || json_is_string(label)) ||
+	    !json_string_value(json_object_get(tool, "name")) ||
+	    !json_string_value(json_object_get(tool, "version")))
+		return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': header lacks a field the format requires",
+			      path);
+	if (json_integer_value(json_object_get(manifest, "version")) != HS_FORMAT_VERSION ||
+	    strcmp(json_string_value(json_object_get(manifest, "kind")) ?
+			   json_string_value(json_object_get(manifest, "kind")) : "", kind) ||
+	    !hs_verify_in(status, overall) || !json_is_object(sources) ||
+	    !json_string_value(json_object_get(manifest, "created_at")) ||
+	    !json_string_value(json_object_get(manifest, "completed_at")))
+		return hs_err(e, HS_EXIT_INTEGRITY,
+			      "cannot read '%s': manifest version, kind, status or times are wrong", path);
+
+	json_array_foreach(json_object_get(manifest, "entries"), i, ent) {
+		if (hs_verify_count(ent, "items") < 0)
+			return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': manifest entry %zu has no item count",
+				      path, i);
+		hs_verify_add(totals, ent);
+	}
+	if (!hs_verify_sums(json_object_get(manifest, "totals"), totals))
+		return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': manifest totals do not match its entries",
+			      path);
+
+	json_object_foreach((json_t *)sources, k, src) {
+		json_int_t sums[3] = { 0, 0, 0 };
+		const char *st = json_string_value(json_object_get(src, "status"));
+		const json_t *err = json_object_get(src, "error");
+
+		if (!hs_verify_in(k, names) || !hs_verify_in(st, statuses) ||
+		    !(json_is_null(err) || json_is_string(err)))
+			return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': manifest source '%s' is malformed",
+				      path, k);
+		json_array_foreach(json_object_get(manifest, "entries"), i, ent) {
+			const char *es = json_string_value(json_object_get(ent, "source"));
+
+			if (es && !strcmp(es, k))
+				hs_verify_add(sums, ent);
+		}
+		if (!hs_verify_sums(src, sums))
+			return hs_err(e, HS_EXIT_INTEGRITY,
+				      "cannot read '%s': manifest counts of source '%s' do not match its entries",
+				      path, k);
+		if (!strcmp(st, "failed") || !strcmp(st, "partial"))
+			bad_source = true;
+	}
+	if (bad_source == !strcmp(status, "ok"))
+		return hs_err(e, HS_EXIT_INTEGRITY,
+			      "cannot read '%s': manifest status '%s' does not match its sources", path, status);
+	return 0;
+}
+
 /*
  * Verify one archive and fill *entries and *bytes from its manifest.
  * Returns 0 or -1 with e set.
@@ -65,6 +181,11 @@ static int hs_verify_one(const char *path, uint64_t *entries, uint64_t *bytes, h
 		return -1;
 	if (hs_archive_manifest(path, &manifest, &header, e))
 		return -1;
+	if (hs_verify_semantics(path, header, manifest, e)) {
+		json_decref(manifest);
+		json_decref(header);
+		return -1;
+	}
 	totals = json_object_get(manifest, "totals");
 	n = json_integer_value(json_object_get(totals, "entries"));
 	b = json_integer_value(json_object_get(totals, "bytes"));

@@ -175,3 +175,33 @@ open(p, "wb").write(bytes(d))
 PY
 	head -c $((size - $(index_frame_size "$good"))) "$good" >"$tmp/noindex.tar.zst"
 }
+
+# remanifest IN OUT PYCODE: rebuild IN with its manifest changed by PYCODE
+# (python statements on the dict `m`), keeping everything else consistent:
+# SHA256SUMS and the index frame are recomputed, so only the change is wrong.
+remanifest() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import hashlib, io, json, struct, subprocess, sys, tarfile
+src, dst, code = sys.argv[1:4]
+raw = subprocess.run(["zstd", "-dcq", src], check=True, capture_output=True).stdout
+tin = tarfile.open(fileobj=io.BytesIO(raw))
+members = [(ti, tin.extractfile(ti).read()) for ti in tin.getmembers()]
+m = json.loads(dict((ti.name, d) for ti, d in members)["manifest.json"])
+exec(code)
+mbytes = (json.dumps(m, indent=2, sort_keys=True) + "\n").encode()
+out, sums = io.BytesIO(), b""
+with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for ti, d in members:
+        if ti.name == "manifest.json":
+            d = mbytes
+        if ti.name == "SHA256SUMS":
+            d = sums
+        else:
+            sums += ("%s  %s\n" % (hashlib.sha256(d).hexdigest(), ti.name)).encode()
+        ti.size = len(d)
+        t.addfile(ti, io.BytesIO(d))
+z = subprocess.run(["zstd", "-q", "-c"], input=out.getvalue(), check=True, capture_output=True).stdout
+payload = mbytes + struct.pack("<I", len(mbytes)) + b"HSNX"
+open(dst, "wb").write(z + struct.pack("<II", 0x184D2A5E, len(payload)) + payload)
+PY
+}

@@ -35,6 +35,26 @@ assert not d[1]["ok"] and d[1]["error"]
 PY
 echo "ok: verify --json reports each archive with its own code"
 
+# what the format promises beyond checksums: totals, per-source sums, status
+remanifest "$good" "$tmp/same.tar.zst" 'pass'
+expect_exit 0 "$HIVESNAP" verify "$tmp/same.tar.zst"
+remanifest "$good" "$tmp/totals.tar.zst" 'm["totals"]["bytes"] += 1'
+expect_exit 4 "$HIVESNAP" verify "$tmp/totals.tar.zst"
+expect_stdout_match 'totals do not match'
+remanifest "$good" "$tmp/srcsum.tar.zst" 'm["sources"]["mongo"]["items"] += 7'
+expect_exit 4 "$HIVESNAP" verify "$tmp/srcsum.tar.zst"
+expect_stdout_match "source 'mongo'"
+remanifest "$good" "$tmp/status.tar.zst" 'm["sources"]["redis"]["status"] = "failed"'
+expect_exit 4 "$HIVESNAP" verify "$tmp/status.tar.zst"
+expect_stdout_match "status 'ok' does not match"
+remanifest "$good" "$tmp/partial.tar.zst" 'm["sources"]["redis"]["status"] = "failed"; m["status"] = "partial"'
+expect_exit 0 "$HIVESNAP" verify "$tmp/partial.tar.zst"
+remanifest "$good" "$tmp/kind.tar.zst" 'm["kind"] = "bundle"'
+expect_exit 4 "$HIVESNAP" verify "$tmp/kind.tar.zst"
+remanifest "$good" "$tmp/srcname.tar.zst" 'm["sources"]["etcd"] = m["sources"].pop("redis")'
+expect_exit 4 "$HIVESNAP" verify "$tmp/srcname.tar.zst"
+echo "ok: verify checks the manifest's totals, per-source sums, status and fields"
+
 # a file name that is not UTF-8 still gives one whole object per archive
 cp "$good" "$tmp/"$'\xff'".tar.zst"
 expect_exit 3 "$HIVESNAP" verify --json "$tmp/"$'\xff'".tar.zst" "$tmp/"$'\xfe'".tar.zst"
