@@ -830,7 +830,7 @@ static int hs_redis_capture(hs_capture *cap, hs_error *e)
 	ret = 0;
 out:
 	if (ret && shown)
-		hs_err_prefix(e, "redis '%s'", shown);
+		hs_err_prefix(e, "server '%s'", shown);
 	if (rc.c)
 		redisFree(rc.c);
 	hs_buf_release(&rc.line);

@@ -26,12 +26,7 @@ rcli=redis-cli
 cli() { "$rcli" -h "$host" -p "$port" "$@"; }
 [[ $(cli ping) == PONG ]] || fail "redis at $hostport does not answer"
 
-# restore through the CLI once it is in the command table, else the tool
-if "$HIVESNAP" restore --help >/dev/null 2>&1; then
-	restore() { "$HIVESNAP" restore "$@"; }
-else
-	restore() { "$HS_TOOLS/hs_redis_restore" "$@"; }
-fi
+restore() { "$HIVESNAP" restore "$@"; }
 
 work=$(mktemp -d)
 cleanup() {
