@@ -80,3 +80,16 @@ assert r["status"] == "failed" and r["error"] == "cannot connect to redis at loc
 assert d["sources"]["mongo"]["status"] == "ok" and d["sources"]["mongo"]["entries"] == 1
 PY
 echo "ok: inspect shows a partial archive and the failed source's error"
+
+# durations and watermark summaries come from the manifest's source records
+remanifest "$good" "$tmp/wm.tar.zst" '
+m["sources"]["mongo"].update(started_at="2026-11-29T05:20:00.000Z", ended_at="2026-11-29T05:21:10.456Z",
+                             watermark={"cluster_time": "7312345678901234567", "ops": {"a": 1, "b": 2}})
+m["sources"]["redis"].update(started_at="2026-11-29T05:20:00Z", ended_at="2026-11-29T05:20:02.5Z",
+                             watermark={"offset": 42, "x" * 80: True})'
+expect_exit 0 "$HIVESNAP" verify "$tmp/wm.tar.zst"
+expect_exit 0 "$HIVESNAP" inspect "$tmp/wm.tar.zst"
+expect_stdout_match '^mongo +ok +.* 1m10s  cluster_time=7312345678901234567 ops=\{2\}$'
+expect_stdout_match '^redis +ok +.* 2\.5s  offset=42 x+\.\.\.$'
+expect_exit 0 "$HIVESNAP" inspect --json "$tmp/wm.tar.zst"
+validate_json inspect.schema.json "$tmp/out"
