@@ -58,10 +58,10 @@ jsonschema.Draft202012Validator.check_schema(schema)
 try:  # jsonschema >= 4.18
     from referencing import Registry, Resource
     registry = Registry().with_resources(
-        (s["$id"], Resource.from_contents(s)) for s in schemas.values())
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values() if "$id" in s)
     validator = jsonschema.Draft202012Validator(schema, registry=registry)
 except ImportError:  # Debian bookworm: 4.10
-    store = {s["$id"]: s for s in schemas.values()}
+    store = {s["$id"]: s for s in schemas.values() if "$id" in s}
     resolver = jsonschema.RefResolver.from_schema(schema, store=store)
     validator = jsonschema.Draft202012Validator(schema, resolver=resolver)
 with open(path) as fh:
