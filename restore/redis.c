@@ -14,6 +14,7 @@
  * pipelined batches.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,31 @@ typedef struct hs_rrest {
 /* Counts of one db. */
 typedef struct hs_rrest_db {
 	int src, dst;
-	uint64_t records, written, expired, existing, deleted;
+	uint64_t records, written, expired, existing, deleted, filtered;
 } hs_rrest_db;
+
+/*
+ * --include/--exclude globs apply to key names (fnmatch, no flags).  A
+ * key holding a NUL byte is matched by its bytes before the NUL.
+ */
+static bool hs_rrest_selected(const hs_restore_opts *o, const char *key, size_t klen)
+{
+	char stack[512], *k = klen < sizeof(stack) ? stack : hs_xmalloc(klen + 1);
+	bool in = !o->include || !o->include[0];
+	size_t i;
+
+	memcpy(k, key, klen);
+	k[klen] = '\0';
+	for (i = 0; !in && o->include[i]; i++)
+		if (!fnmatch(o->include[i], k, 0))
+			in = true;
+	for (i = 0; in && o->exclude && o->exclude[i]; i++)
+		if (!fnmatch(o->exclude[i], k, 0))
+			in = false;
+	if (k != stack)
+		free(k);
+	return in;
+}
 
 /* One pass over the archive (plan or apply). */
 typedef struct hs_rrest_pass {
@@ -56,13 +80,11 @@ typedef struct hs_rrest_pass {
 	int batch;
 	hs_rrest_db *dbs;
 	size_t ndbs;
-	/* apply: queued, not yet read replies: per key the number of commands in its MULTI */
+	/* apply: sent, not yet read, in order: a key's MULTI with that many commands, or -1 for an UNLINK */
 	int *queued;
 	size_t nqueued, capq;
 	/* plan: EXISTS queued */
 	size_t nexists;
-	/* apply: keys to delete queued */
-	size_t ndel;
 	hs_ritems args;             /* arguments of the command being built */
 	const char **argp;          /* argv of hs_rrest_send */
 	size_t *argl;
@@ -180,27 +202,37 @@ static void hs_rrest_cmd(hs_rrest_pass *p, const char *cmd, const hs_buf *key)
 	hs_rrest_arg(p, key->data, key->len);
 }
 
-/* Read every queued reply of the apply pipeline and check it. */
+/* Remember what was sent: a key's transaction (ncmd commands) or an UNLINK (-1). */
+static void hs_rrest_push(hs_rrest_pass *p, int ncmd)
+{
+	if (p->nqueued == p->capq) {
+		p->capq = p->capq ? p->capq * 2 : 256;
+		p->queued = hs_xrealloc(p->queued, p->capq * sizeof(*p->queued));
+	}
+	p->queued[p->nqueued++] = ncmd;
+}
+
+/* Read every reply of the apply pipeline, in the order sent, and check it. */
 static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
 {
 	size_t i;
 	int ret = -1;
 	redisReply *r = NULL;
 
-	for (i = 0; i < p->ndel; i++) {
-		if (!(r = hs_redis_get_reply(p->c, e)))
-			goto out;
-		if (r->type == REDIS_REPLY_ERROR) {
-			hs_err(e, HS_EXIT_FAILURE, "redis UNLINK failed: %.*s", (int)r->len, r->str);
-			goto out;
-		}
-		freeReplyObject(r);
-		r = NULL;
-	}
-	p->ndel = 0;
 	for (i = 0; i < p->nqueued; i++) {
 		int k;
 
+		if (p->queued[i] < 0) {   /* UNLINK */
+			if (!(r = hs_redis_get_reply(p->c, e)))
+				goto out;
+			if (r->type == REDIS_REPLY_ERROR) {
+				hs_err(e, HS_EXIT_FAILURE, "redis UNLINK failed: %.*s", (int)r->len, r->str);
+				goto out;
+			}
+			freeReplyObject(r);
+			r = NULL;
+			continue;
+		}
 		for (k = 0; k < p->queued[i] + 1; k++) {   /* MULTI, then the queued commands */
 			if (!(r = hs_redis_get_reply(p->c, e)))
 				goto out;
@@ -427,11 +459,7 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 		ncmd++;
 	}
 	redisAppendCommandArgv(p->c, 1, exec, NULL);
-	if (p->nqueued == p->capq) {
-		p->capq = p->capq ? p->capq * 2 : 256;
-		p->queued = hs_xrealloc(p->queued, p->capq * sizeof(*p->queued));
-	}
-	p->queued[p->nqueued++] = ncmd;
+	hs_rrest_push(p, ncmd);
 	hs_ritems_reset(&p->args);
 	return rc;
 }
@@ -547,20 +575,22 @@ static int hs_rrest_exists_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 /* A live key the archive does not hold: count it, and delete it on apply. */
 static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size_t kl)
 {
+	if (!hs_rrest_selected(p->r->opts, k, kl))
+		return;
 	d->deleted++;
 	if (p->execute) {
 		const char *argv[2] = { "UNLINK", k };
 		size_t lens[2] = { 6, kl };
 
 		redisAppendCommandArgv(p->c, 2, argv, lens);
-		p->ndel++;
+		hs_rrest_push(p, -1);
 	}
 }
 
 /* Flush the pipeline when a batch is full (or always, with force). */
 static int hs_rrest_maybe_flush(hs_rrest_pass *p, hs_rrest_db *d, bool force, hs_error *e)
 {
-	size_t pending = p->nqueued + p->nexists + p->ndel;
+	size_t pending = p->nqueued + p->nexists;
 
 	if (!force && pending < (size_t)p->batch)
 		return 0;
@@ -619,6 +649,10 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, key.data, key.len) &&
 		    (lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 			goto out;
+		if (!hs_rrest_selected(p->r->opts, key.data, key.len)) {
+			d->filtered++;
+			continue;
+		}
 		if (json_is_integer(exp)) {
 			int64_t at = (int64_t)json_integer_value(exp);
 
@@ -799,6 +833,10 @@ int hs_redis_restore_plan(hs_restore *r, hs_error *e)
 			json_array_append_new(plan, hs_rrest_step(st, d->dst, "skip",
 				"skip %llu keys whose expiry has passed since the snapshot",
 				(unsigned long long)d->expired));
+		if (d->filtered)
+			json_array_append_new(plan, hs_rrest_step(st, d->dst, "skip",
+				"skip %llu keys not selected by --include/--exclude",
+				(unsigned long long)d->filtered));
 		if (st->replace)
 			json_array_append_new(plan, hs_rrest_step(st, d->dst, "delete",
 				"delete %llu live keys matching the capture's patterns that the archive does not hold",
