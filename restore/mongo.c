@@ -27,7 +27,8 @@
 #include "mongo_common.h"
 #include "uri.h"
 
-#define HS_MONGO_TMP_PREFIX "hivesnap_restore_tmp."
+#define HS_MONGO_TMP_PREFIX "hivesnap_restore_tmp_"
+#define HS_MONGO_OLD_PREFIX "hivesnap_restore_old_"
 #define HS_MONGO_META_MAX (16u * 1024 * 1024)
 #define HS_MONGO_DOC_MAX (48u * 1024 * 1024)
 
@@ -52,6 +53,7 @@ typedef struct hs_mongo_rstate {
 	const char *uri;        /* borrowed: --to-mongo or the profile's */
 	char *red;
 	const char *mode;
+	bool ferretdb;          /* FerretDB: no renameCollection dropTarget, slow upserts */
 	bool rename_atomic;     /* renameCollection with dropTarget works */
 	mongoc_client_pool_t *pool;
 	hs_mongo_item *items;
@@ -127,14 +129,17 @@ static json_t *hs_mongo_plan_step(hs_mongo_rstate *st, const hs_mongo_item *it)
 	} else if (!strcmp(st->mode, "upsert")) {
 		hs_buf_addf(&d, "upsert %lld documents by _id into %s.%s (%lld live now); other live documents stay",
 			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
+		if (st->ferretdb)
+			hs_buf_adds(&d, "; FerretDB: each batch's _ids are deleted and inserted again "
+				    "(not atomic per document)");
 	} else if (st->rename_atomic) {
 		hs_buf_addf(&d, "load %lld documents into a temporary collection, then rename it over %s.%s "
 			    "(replacing %lld live documents at once)",
 			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
 	} else {
-		hs_buf_addf(&d, "load %lld documents into a temporary collection, then drop %s.%s (%lld live "
-			    "documents) and rename the temporary one in its place: the server cannot rename "
-			    "over a collection, so for a moment the collection is missing",
+		hs_buf_addf(&d, "load %lld documents into a temporary collection, then rename %s.%s (%lld live "
+			    "documents) aside, rename the temporary one in its place and drop the old one: the "
+			    "server cannot rename over a collection, so for a moment the collection is missing",
 			    (long long)it->docs_archive, it->dst_db, it->dst_coll, (long long)it->docs_live);
 	}
 	step = json_pack("{s:s+++, s:s, s:s, s:s++, s:I, s:I, s:s}", "target", "mongo:", it->dst_db, ".",
@@ -229,7 +234,8 @@ int hs_mongo_restore_plan(hs_restore *r, hs_error *e)
 		bson_iter_t bi;
 
 		/* FerretDB renames only without dropTarget */
-		st->rename_atomic = !bson_iter_init_find(&bi, &reply, "ferretdbVersion");
+		st->ferretdb = bson_iter_init_find(&bi, &reply, "ferretdbVersion");
+		st->rename_atomic = !st->ferretdb;
 	}
 	for (i = 0; i < st->n_items; i++) {
 		hs_mongo_item *it = &st->items[i];
@@ -300,6 +306,29 @@ static int hs_mongo_run_cmd(hs_mongo_rstate *st, mongoc_client_t *client, const 
 	return 0;
 }
 
+/* renameCollection db.from -> db.to (with dropTarget when asked). */
+static int hs_mongo_rename(hs_mongo_rstate *st, mongoc_client_t *client, const char *db, const char *from,
+			   const char *to, bool drop_target, hs_error *e)
+{
+	hs_buf f = HS_BUF_INIT, t = HS_BUF_INIT, what = HS_BUF_INIT;
+	bson_error_t berr;
+	bson_t *cmd;
+	int rc;
+
+	hs_buf_addf(&f, "%s.%s", db, from);
+	hs_buf_addf(&t, "%s.%s", db, to);
+	cmd = BCON_NEW("renameCollection", BCON_UTF8(f.data), "to", BCON_UTF8(t.data));
+	if (drop_target)
+		BSON_APPEND_BOOL(cmd, "dropTarget", true);
+	hs_buf_addf(&what, "cannot rename '%s' to '%s'", f.data, t.data);
+	rc = hs_mongo_run_cmd(st, client, "admin", cmd, &berr, e, what.data);
+	bson_destroy(cmd);
+	hs_buf_release(&f);
+	hs_buf_release(&t);
+	hs_buf_release(&what);
+	return rc;
+}
+
 /* Create db.coll with the archive's options (views too).  Existing: nothing. */
 static int hs_mongo_create(hs_mongo_rstate *st, mongoc_client_t *client, hs_mongo_item *it,
 			   const char *coll, hs_error *e)
@@ -333,6 +362,38 @@ static void hs_mongo_drop(mongoc_client_t *client, const char *db, const char *c
 }
 
 /*
+ * {_id: {$in: [...]}} over the documents of a batch: those at the given
+ * positions, or all n when pos is NULL.
+ */
+static void hs_mongo_id_filter(const hs_buf *docs, const size_t *offs, const uint32_t *pos, size_t n,
+			       bson_t *filter)
+{
+	bson_t in, arr;
+	size_t i;
+
+	bson_init(filter);
+	BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (i = 0; i < n; i++) {
+		size_t off = offs[pos ? pos[i] : i];
+		bson_t d;
+		bson_iter_t id;
+		uint32_t len;
+		char key[16];
+		const char *k;
+
+		memcpy(&len, docs->data + off, 4);
+		len = BSON_UINT32_FROM_LE(len);
+		if (bson_init_static(&d, (const uint8_t *)docs->data + off, len) && bson_iter_init_find(&id, &d, "_id")) {
+			bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
+			bson_append_iter(&arr, k, -1, &id);
+		}
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(filter, &in);
+}
+
+/*
  * Of the documents at the given batch positions that failed with a
  * duplicate key, count those whose _id exists in the target as skipped
  * and the others (a conflict on another unique index) as failed.  The
@@ -342,34 +403,15 @@ static void hs_mongo_drop(mongoc_client_t *client, const char *db, const char *c
 static int hs_mongo_sort_dups(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mongo_item *it,
 			      const hs_buf *docs, const size_t *offs, const uint32_t *pos, size_t n, hs_error *e)
 {
-	bson_t filter = BSON_INITIALIZER, in, arr;
+	bson_t filter;
 	bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
 	mongoc_cursor_t *cur;
 	const bson_t *doc;
 	bson_error_t berr;
 	int64_t found = 0;
-	size_t i;
 	int rc = 0;
 
-	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (i = 0; i < n; i++) {
-		bson_t d;
-		bson_iter_t id;
-		uint32_t len;
-		char key[16];
-		const char *k;
-
-		memcpy(&len, docs->data + offs[pos[i]], 4);
-		len = BSON_UINT32_FROM_LE(len);
-		if (bson_init_static(&d, (const uint8_t *)docs->data + offs[pos[i]], len) &&
-		    bson_iter_init_find(&id, &d, "_id")) {
-			bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-			bson_append_iter(&arr, k, -1, &id);
-		}
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(&filter, &in);
+	hs_mongo_id_filter(docs, offs, pos, n, &filter);
 	cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
 	while (mongoc_cursor_next(cur, &doc))
 		found++;
@@ -386,6 +428,15 @@ static int hs_mongo_sort_dups(hs_mongo_rstate *st, mongoc_collection_t *coll, hs
 	bson_destroy(opts);
 	bson_destroy(&filter);
 	return rc;
+}
+
+/* Whether a bulk reply lists at least one write error. */
+static bool hs_mongo_has_write_errors(const bson_t *reply)
+{
+	bson_iter_t it, sub;
+
+	return bson_iter_init_find(&it, reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	       bson_iter_recurse(&it, &sub) && bson_iter_next(&sub);
 }
 
 /*
@@ -406,8 +457,10 @@ static int hs_mongo_flush(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mon
 	uint32_t *dups = NULL;
 	uint32_t ret;
 	int rc = -1;
-	bool upsert = !insert_only && !strcmp(st->mode, "upsert");
+	bool upsert = !insert_only && !strcmp(st->mode, "upsert") && !st->ferretdb;
+	bool upsert_by_delete = !insert_only && !strcmp(st->mode, "upsert") && st->ferretdb;
 	bool skip_dups = !insert_only && !strcmp(st->mode, "insert");
+	int64_t deleted = 0;
 
 	offs = hs_xcalloc(docs->len / 5 + 1, sizeof(*offs));
 	dups = hs_xcalloc(docs->len / 5 + 1, sizeof(*dups));
@@ -442,10 +495,40 @@ static int hs_mongo_flush(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mon
 		}
 		off += len;
 	}
+	if (upsert_by_delete) {
+		/*
+		 * FerretDB 1.24 runs an upsert as a scan (tens per second on
+		 * SQLite): there, delete the batch's _ids and insert the
+		 * batch.  Not atomic per document, unlike a real upsert.
+		 */
+		bson_t filter, dreply;
+
+		hs_mongo_id_filter(docs, offs, NULL, ndocs, &filter);
+		if (!mongoc_collection_delete_many(coll, &filter, NULL, &dreply, &berr)) {
+			bson_destroy(&filter);
+			bson_destroy(&dreply);
+			hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot write to '%s.%s' on '%s'", it->dst_db,
+				     it->dst_coll, st->red);
+			goto out;
+		}
+		if (bson_iter_init_find(&ri, &dreply, "deletedCount"))
+			deleted = bson_iter_as_int64(&ri);
+		bson_destroy(&filter);
+		bson_destroy(&dreply);
+	}
 	bson_destroy(&reply);
 	ret = mongoc_bulk_operation_execute(bulk, &reply, &berr);
-	if (bson_iter_init_find(&ri, &reply, "nInserted"))
-		it->inserted += bson_iter_as_int64(&ri);
+	if (bson_iter_init_find(&ri, &reply, "nInserted")) {
+		int64_t nin = bson_iter_as_int64(&ri);
+
+		if (upsert_by_delete) {
+			if (deleted > nin)
+				deleted = nin;
+			it->replaced += deleted;
+			nin -= deleted;
+		}
+		it->inserted += nin;
+	}
 	if (bson_iter_init_find(&ri, &reply, "nUpserted"))
 		it->inserted += bson_iter_as_int64(&ri);
 	if (bson_iter_init_find(&ri, &reply, "nMatched"))
@@ -479,7 +562,9 @@ static int hs_mongo_flush(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mon
 				it->failed++;
 			}
 		}
-	} else if (!ret) {
+	}
+	if (!ret && !hs_mongo_has_write_errors(&reply)) {
+		/* the batch as a whole failed (network, write concern, server error) */
 		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot write to '%s.%s' on '%s'", it->dst_db,
 			     it->dst_coll, st->red);
 		goto out;
@@ -670,10 +755,9 @@ out:
 static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
 			       hs_progress *pg, hs_error *e)
 {
-	hs_buf tmp = HS_BUF_INIT, what = HS_BUF_INIT;
+	hs_buf tmp = HS_BUF_INIT;
 	bool replace = !strcmp(st->mode, "replace");
 	const char *coll = it->dst_coll;
-	bson_error_t berr;
 	int rc = -1;
 
 	if (replace) {
@@ -682,7 +766,12 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 		hs_mongo_drop(client, it->dst_db, coll);
 		if (hs_mongo_create(st, client, it, coll, e))
 			goto out;
-	} else if (!it->exists && it->have_meta && !bson_empty(&it->options)) {
+	} else if (!it->exists) {
+		/*
+		 * Create it first, with the archive's options: FerretDB 1.24
+		 * hangs (and wedges the database) on a multi-document upsert
+		 * into a collection that does not exist yet.
+		 */
 		if (hs_mongo_create(st, client, it, coll, e))
 			goto out;
 	}
@@ -690,9 +779,6 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 		goto out;
 	it->data_done = true;
 	if (replace) {
-		bson_t *cmd;
-		hs_buf from = HS_BUF_INIT, to = HS_BUF_INIT;
-
 		if (it->failed) {
 			hs_mongo_drop(client, it->dst_db, coll);
 			hs_err(e, HS_EXIT_FAILURE, "'%s.%s' left as it was: %lld documents could not be loaded (%s)",
@@ -708,20 +794,39 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 				hs_mongo_make_indexes(st, client, it);
 			it->dst_coll = keep;
 		}
-		hs_buf_addf(&from, "%s.%s", it->dst_db, coll);
-		hs_buf_addf(&to, "%s.%s", it->dst_db, it->dst_coll);
-		if (!st->rename_atomic)
-			hs_mongo_drop(client, it->dst_db, it->dst_coll);
-		cmd = BCON_NEW("renameCollection", BCON_UTF8(from.data), "to", BCON_UTF8(to.data));
-		if (st->rename_atomic)
-			BSON_APPEND_BOOL(cmd, "dropTarget", true);
-		hs_buf_addf(&what, "cannot rename '%s' to '%s'", from.data, to.data);
-		rc = hs_mongo_run_cmd(st, client, "admin", cmd, &berr, e, what.data);
-		bson_destroy(cmd);
-		hs_buf_release(&from);
-		hs_buf_release(&to);
-		if (rc)
+		if (st->rename_atomic) {
+			rc = hs_mongo_rename(st, client, it->dst_db, coll, it->dst_coll, true, e);
+		} else if (!it->exists) {
+			rc = hs_mongo_rename(st, client, it->dst_db, coll, it->dst_coll, false, e);
+		} else {
+			/*
+			 * No dropTarget (FerretDB): move the live collection aside,
+			 * move the new one in, then drop the old one; if the second
+			 * rename fails, the old one goes back.
+			 */
+			hs_buf old = HS_BUF_INIT;
+
+			hs_buf_addf(&old, HS_MONGO_OLD_PREFIX "%s", it->dst_coll);
+			hs_mongo_drop(client, it->dst_db, old.data);
+			rc = hs_mongo_rename(st, client, it->dst_db, it->dst_coll, old.data, false, e);
+			if (!rc) {
+				rc = hs_mongo_rename(st, client, it->dst_db, coll, it->dst_coll, false, e);
+				if (rc) {
+					hs_error e2;
+
+					hs_error_init(&e2);
+					if (hs_mongo_rename(st, client, it->dst_db, old.data, it->dst_coll, false, &e2))
+						hs_err_prefix(e, "the live collection is kept as '%s.%s'", it->dst_db, old.data);
+				} else {
+					hs_mongo_drop(client, it->dst_db, old.data);
+				}
+			}
+			hs_buf_release(&old);
+		}
+		if (rc) {
+			hs_mongo_drop(client, it->dst_db, coll);
 			goto out;
+		}
 		it->replaced = it->docs_live;
 		it->finished = it->have_meta;
 	} else if (it->have_meta) {
@@ -731,7 +836,6 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 	rc = 0;
 out:
 	hs_buf_release(&tmp);
-	hs_buf_release(&what);
 	return rc;
 }
 
@@ -745,7 +849,7 @@ static json_t *hs_mongo_item_result(const hs_mongo_item *it, const char *mode)
 			      it->failed_hard ? "failed" : it->failed ? "partial" : it->data_done || it->finished ? "done"
 											     : "not_applied");
 
-	json_object_set(o, "index_errors", it->index_errors ? it->index_errors : json_array());
+	json_object_set_new(o, "index_errors", it->index_errors ? json_incref(it->index_errors) : json_array());
 	if (it->error[0])
 		json_object_set_new(o, "error", json_string(it->error));
 	return o;

@@ -137,7 +137,8 @@ static int hs_mongo_list_db(hs_mongo_run *run, mongoc_client_t *client, const hs
 
 		if (bson_iter_init_find(&it, doc, "name") && BSON_ITER_HOLDS_UTF8(&it))
 			name = bson_iter_utf8(&it, NULL);
-		if (!name || !strncmp(name, "system.", 7))
+		/* system collections, and the leftovers of an interrupted restore */
+		if (!name || !strncmp(name, "system.", 7) || !strncmp(name, "hivesnap_restore_", 17))
 			continue;
 		for (i = 0; i < d->collections.n; i++)
 			if (!strcmp(d->collections.v[i], name))
