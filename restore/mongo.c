@@ -839,19 +839,38 @@ out:
 	return rc;
 }
 
-/* The result object of one collection. */
+/*
+ * The result step of one collection, in the shape of a plan step
+ * (target, action, detail) plus the counts.
+ */
 static json_t *hs_mongo_item_result(const hs_mongo_item *it, const char *mode)
 {
-	json_t *o = json_pack("{s:s++, s:s, s:I, s:I, s:I, s:I, s:s}", "source", it->src_db, ".", it->src_coll,
-			      "mode", mode, "inserted", (json_int_t)it->inserted, "replaced",
-			      (json_int_t)it->replaced, "skipped", (json_int_t)it->skipped, "failed",
-			      (json_int_t)it->failed, "status",
-			      it->failed_hard ? "failed" : it->failed ? "partial" : it->data_done || it->finished ? "done"
-											     : "not_applied");
+	const char *status = it->failed_hard ? "failed" : it->failed ? "partial"
+			     : it->data_done || it->finished ? "done" : "not_applied";
+	hs_buf d = HS_BUF_INIT;
+	json_t *o;
+	size_t n = it->index_errors ? json_array_size(it->index_errors) : 0;
 
+	hs_buf_addf(&d, "%lld inserted, %lld replaced, %lld skipped (_id exists), %lld failed",
+		    (long long)it->inserted, (long long)it->replaced, (long long)it->skipped, (long long)it->failed);
+	if (n) {
+		size_t i;
+
+		hs_buf_adds(&d, "; indexes not created:");
+		for (i = 0; i < n; i++)
+			hs_buf_addf(&d, "%s '%s'", i ? "," : "",
+				    json_string_value(json_object_get(json_array_get(it->index_errors, i), "index")));
+	}
+	if (it->error[0])
+		hs_buf_addf(&d, "; %s", it->error);
+	o = json_pack("{s:s+++, s:s, s:s, s:s++, s:s, s:I, s:I, s:I, s:I, s:s}", "target", "mongo:", it->dst_db, ".",
+		      it->dst_coll, "action", status, "detail", d.data, "source", it->src_db, ".", it->src_coll, "mode",
+		      mode, "inserted", (json_int_t)it->inserted, "replaced", (json_int_t)it->replaced, "skipped",
+		      (json_int_t)it->skipped, "failed", (json_int_t)it->failed, "status", status);
 	json_object_set_new(o, "index_errors", it->index_errors ? json_incref(it->index_errors) : json_array());
 	if (it->error[0])
 		json_object_set_new(o, "error", json_string(it->error));
+	hs_buf_release(&d);
 	return o;
 }
 
@@ -861,8 +880,7 @@ int hs_mongo_restore_apply(hs_restore *r, hs_error *e)
 	hs_reader *rd = NULL;
 	hs_reader_entry ent;
 	mongoc_client_t *client = NULL;
-	json_t *res = json_object(), *colls = json_object();
-	int64_t tin = 0, trep = 0, tskip = 0, tfail = 0;
+	json_t *res = json_array();
 	bool stop_on_error = r->opts && r->opts->stop_on_error;
 	size_t i;
 	int rc = -1, nx;
@@ -907,25 +925,16 @@ int hs_mongo_restore_apply(hs_restore *r, hs_error *e)
 out:
 	for (i = 0; st && i < st->n_items; i++) {
 		hs_mongo_item *it = &st->items[i];
-		hs_buf ns = HS_BUF_INIT;
 
 		if (!it->selected)
 			continue;
 		if (rc == 0 && !it->finished && it->data_done && !it->have_meta)
 			it->finished = true;
-		hs_buf_addf(&ns, "%s.%s", it->dst_db, it->dst_coll);
-		json_object_set_new(colls, ns.data, hs_mongo_item_result(it, st->mode));
-		hs_buf_release(&ns);
-		tin += it->inserted;
-		trep += it->replaced;
-		tskip += it->skipped;
-		tfail += it->failed;
+		json_array_append_new(res, hs_mongo_item_result(it, st->mode));
+		hs_info("mongo", "%s.%s: %lld inserted, %lld replaced, %lld skipped, %lld failed", it->dst_db,
+			it->dst_coll, (long long)it->inserted, (long long)it->replaced, (long long)it->skipped,
+			(long long)it->failed);
 	}
-	json_object_set_new(res, "collections", colls);
-	json_object_set_new(res, "inserted", json_integer(tin));
-	json_object_set_new(res, "replaced", json_integer(trep));
-	json_object_set_new(res, "skipped", json_integer(tskip));
-	json_object_set_new(res, "failed", json_integer(tfail));
 	r->result = res;
 	hs_reader_free(rd);
 	if (client)
