@@ -39,6 +39,7 @@ typedef struct hs_rkey {
 	bool gone;
 	bool done;          /* recorded, or counted as vanished */
 	int nreplies;       /* replies of phase 2 */
+	redisReply *pre;    /* a string's value, read by the GET of phase 1 */
 } hs_rkey;
 
 typedef struct hs_rcap {
@@ -460,8 +461,9 @@ static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t 
 }
 
 /*
- * Capture the keys in rc->batch: pipeline 1 (TIME, TYPE and PTTL of every
- * key), pipeline 2 (the first read of every value), then build records,
+ * Capture the keys in rc->batch: pipeline 1 (TIME, TYPE, PTTL and GET of
+ * every key: strings are done then), pipeline 2 (the first read of every
+ * other value), then build records,
  * paging through big collections.  A key that changed type or vanished
  * between the pipelines is asked again once; one still gone is counted.
  */
@@ -485,6 +487,8 @@ static int hs_rcap_flush(hs_rcap *rc, hs_error *e)
 				continue;
 			hs_rcap_append(rc->c, "TYPE", hs_ritems_at(&rc->batch, i), rc->batch.len[i], 0, NULL);
 			hs_rcap_append(rc->c, "PTTL", hs_ritems_at(&rc->batch, i), rc->batch.len[i], 0, NULL);
+			/* most keys are strings: read them now, saving the second round trip */
+			hs_rcap_append(rc->c, "GET", hs_ritems_at(&rc->batch, i), rc->batch.len[i], 0, NULL);
 		}
 		if (!(r = hs_redis_get_reply(rc->c, e)))
 			goto out;
@@ -511,6 +515,13 @@ static int hs_rcap_flush(hs_rcap *rc, hs_error *e)
 			ks[i].pttl = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
 			ks[i].gone = !strcmp(ks[i].type, "none") || ks[i].pttl == -2;
 			freeReplyObject(r);
+			if (!(r = hs_redis_get_reply(rc->c, e)))
+				goto out;
+			if (!strcmp(ks[i].type, "string") && r->type == REDIS_REPLY_STRING) {
+				ks[i].pre = r;
+			} else {
+				freeReplyObject(r);   /* WRONGTYPE for other types, or gone */
+			}
 			r = NULL;
 			ks[i].nreplies = 0;
 			if (ks[i].gone) {
@@ -521,7 +532,7 @@ static int hs_rcap_flush(hs_rcap *rc, hs_error *e)
 		/* phase 2 */
 		nrep = 0;
 		for (i = 0; i < n; i++) {
-			if (ks[i].done)
+			if (ks[i].done || ks[i].pre)
 				continue;
 			ks[i].nreplies = hs_rcap_append_read(rc, &ks[i], hs_ritems_at(&rc->batch, i),
 							     rc->batch.len[i]);
@@ -537,9 +548,17 @@ static int hs_rcap_flush(hs_rcap *rc, hs_error *e)
 
 			if (ks[i].done)
 				continue;
-			b = hs_rcap_build(rc, &ks[i], hs_ritems_at(&rc->batch, i), rc->batch.len[i],
-					  rep + ri, e);
-			ri += (size_t)ks[i].nreplies;
+			if (ks[i].pre) {
+				ks[i].nreplies = 1;
+				b = hs_rcap_build(rc, &ks[i], hs_ritems_at(&rc->batch, i), rc->batch.len[i],
+						  &ks[i].pre, e);
+				freeReplyObject(ks[i].pre);
+				ks[i].pre = NULL;
+			} else {
+				b = hs_rcap_build(rc, &ks[i], hs_ritems_at(&rc->batch, i), rc->batch.len[i],
+						  rep + ri, e);
+				ri += (size_t)ks[i].nreplies;
+			}
 			if (b < 0)
 				goto out;
 			if (b == 0) {
@@ -576,6 +595,9 @@ out:
 		if (rep[i])
 			freeReplyObject(rep[i]);
 	free(rep);
+	for (i = 0; ks && i < n; i++)
+		if (ks[i].pre)
+			freeReplyObject(ks[i].pre);
 	free(ks);
 	hs_ritems_reset(&rc->batch);
 	return ret;
