@@ -143,7 +143,7 @@ static int hs_rsort_spill(hs_rsort *s, hs_error *e)
 	s->runs[s->nruns].f = f;
 	s->nruns++;
 	s->n = 0;
-	hs_buf_release(&s->arena);   /* give the memory back, not just reset */
+	hs_buf_reset(&s->arena);     /* keep the capacity: one allocation for all runs */
 	return 0;
 }
 
@@ -156,6 +156,8 @@ int hs_rsort_add(hs_rsort *s, const void *key, size_t klen, const void *rec, siz
 		return hs_err(e, HS_EXIT_FAILURE, "redis key sorter: add after reading began");
 	if (klen > UINT32_MAX || rlen > UINT32_MAX)
 		return hs_err(e, HS_EXIT_FAILURE, "redis record larger than 4 GiB");
+	if (!s->arena.cap)
+		hs_buf_grow(&s->arena, s->limit + 65536);   /* sized once, never doubled past the limit */
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 1024;
 		s->idx = hs_xrealloc(s->idx, s->cap * sizeof(*s->idx));
