@@ -11,11 +11,13 @@
 extern const hs_source_ops hs_source_mongo;   /* snapshot/mongo.c */
 extern const hs_source_ops hs_source_redis;   /* snapshot/redis.c */
 extern const hs_source_ops hs_source_kafka;   /* snapshot/kafka.c */
+extern const hs_source_ops hs_source_k8s;     /* snapshot/k8s.c */
 
 const hs_source_ops *const hs_sources[] = {
 	&hs_source_mongo,
 	&hs_source_redis,
 	&hs_source_kafka,
+	&hs_source_k8s,
 	NULL
 };
 

@@ -1,0 +1,282 @@
+/*
+ * k8s_client.c - the Kubernetes API client of k8s_common.h: URL building,
+ * status-to-error mapping, 429 retries and paginated lists.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "k8s_common.h"
+#include "log.h"
+
+#define HS_K8S_PAGE 500
+
+int hs_k8s_client_new(hs_k8s_client **out, const char *kubeconfig, const char *context,
+		      int timeout_ms, hs_error *e)
+{
+	hs_k8s_client *c = hs_xcalloc(1, sizeof(*c));
+	hs_http_opts o;
+	int ret = -1;
+
+	*out = NULL;
+	c->retries_429 = 3;
+	if (hs_kubeconfig_load(kubeconfig, context, &c->kc, e) < 0)
+		goto out;
+	memset(&o, 0, sizeof(o));
+	o.ca_file = c->kc->ca_file;
+	o.ca_data = c->kc->ca_data;
+	o.ca_len = c->kc->ca_len;
+	o.cert_file = c->kc->cert_file;
+	o.cert_data = c->kc->cert_data;
+	o.cert_len = c->kc->cert_len;
+	o.key_file = c->kc->key_file;
+	o.key_data = c->kc->key_data;
+	o.key_len = c->kc->key_len;
+	o.insecure = c->kc->insecure;
+	o.bearer_token = c->kc->token;
+	o.timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+	if (hs_http_client_new(&c->http, &o, e) < 0)
+		goto out;
+	*out = c;
+	c = NULL;
+	ret = 0;
+out:
+	hs_k8s_client_free(c);
+	return ret;
+}
+
+void hs_k8s_client_free(hs_k8s_client *c)
+{
+	if (!c)
+		return;
+	hs_http_client_free(c->http);
+	hs_kubeconfig_free(c->kc);
+	free(c);
+}
+
+/* "deployments.apps" or "configmaps" (+ "/log" for a subresource). */
+static void hs_k8s_resource_name(hs_buf *b, const hs_k8s_req *rq)
+{
+	hs_buf_adds(b, rq->resource);
+	if (rq->sub)
+		hs_buf_addf(b, "/%s", rq->sub);
+	if (rq->group && *rq->group)
+		hs_buf_addf(b, ".%s", rq->group);
+}
+
+/* What the request is about: "ns/name" or "namespace 'ns'" or "the cluster". */
+static void hs_k8s_subject(hs_buf *b, const hs_k8s_req *rq)
+{
+	if (rq->name && rq->ns)
+		hs_buf_addf(b, "'%s/%s'", rq->ns, rq->name);
+	else if (rq->name)
+		hs_buf_addf(b, "'%s'", rq->name);
+	else if (rq->ns)
+		hs_buf_addf(b, "in namespace '%s'", rq->ns);
+	else
+		hs_buf_adds(b, "cluster-wide");
+}
+
+/*
+ * Map an HTTP status to one error line: 401 (credentials refused), 403
+ * (names the RBAC permission: verb, resource, group, namespace), 404, 409,
+ * 410, 429, 5xx and anything else.
+ */
+int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *message, const char *user,
+			hs_error *e)
+{
+	hs_buf res = HS_BUF_INIT, subj = HS_BUF_INIT, msg = HS_BUF_INIT;
+	int code = HS_EXIT_FAILURE;
+
+	hs_k8s_resource_name(&res, rq);
+	hs_k8s_subject(&subj, rq);
+	if (message && *message) {
+		/* one line, bounded */
+		const char *p;
+
+		hs_buf_adds(&msg, ": ");
+		for (p = message; *p && msg.len < 200; p++)
+			hs_buf_addc(&msg, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+	switch (status) {
+	case 401:
+		hs_err(e, code, "cannot %s %s %s: unauthorized (401): the API server refused the credentials of "
+		       "user '%s' (expired or invalid token or certificate)", rq->verb, res.data, subj.data,
+		       user ? user : "?");
+		break;
+	case 403:
+		hs_err(e, code, "cannot %s %s %s: forbidden (403): user '%s' lacks the RBAC permission "
+		       "verb=%s resource=%s%s%s%s%s apiGroup=\"%s\"", rq->verb, res.data, subj.data,
+		       user ? user : "?", rq->verb, rq->resource, rq->sub ? "/" : "", rq->sub ? rq->sub : "",
+		       rq->ns ? " namespace=" : "", rq->ns ? rq->ns : "", rq->group ? rq->group : "");
+		break;
+	case 404:
+		hs_err(e, code, "cannot %s %s %s: not found (404)%s", rq->verb, res.data, subj.data, msg.data ? msg.data : "");
+		break;
+	case 409:
+		hs_err(e, code, "cannot %s %s %s: conflict (409), it changed since it was read%s", rq->verb, res.data,
+		       subj.data, msg.data ? msg.data : "");
+		break;
+	case 410:
+		hs_err(e, code, "cannot %s %s %s: gone (410), the list continue token or resourceVersion expired; "
+		       "retry%s", rq->verb, res.data, subj.data, msg.data ? msg.data : "");
+		break;
+	case 429:
+		hs_err(e, code, "cannot %s %s %s: too many requests (429), the API server is throttling%s", rq->verb,
+		       res.data, subj.data, msg.data ? msg.data : "");
+		break;
+	default:
+		if (status >= 500)
+			hs_err(e, code, "cannot %s %s %s: API server error %ld%s", rq->verb, res.data, subj.data, status,
+			       msg.data ? msg.data : "");
+		else
+			hs_err(e, code, "cannot %s %s %s: HTTP %ld%s", rq->verb, res.data, subj.data, status,
+			       msg.data ? msg.data : "");
+		break;
+	}
+	hs_buf_release(&res);
+	hs_buf_release(&subj);
+	hs_buf_release(&msg);
+	return -1;
+}
+
+/* /api/v1/namespaces/NS/RES/NAME/SUB?QUERY on the server. */
+static void hs_k8s_url(hs_buf *b, const hs_k8s_client *c, const hs_k8s_req *rq)
+{
+	hs_buf_adds(b, c->kc->server);
+	if (rq->group && *rq->group)
+		hs_buf_addf(b, "/apis/%s/%s", rq->group, rq->version ? rq->version : "v1");
+	else
+		hs_buf_addf(b, "/api/%s", rq->version ? rq->version : "v1");
+	if (rq->ns) {
+		hs_buf_adds(b, "/namespaces/");
+		hs_http_escape(b, rq->ns);
+	}
+	hs_buf_addf(b, "/%s", rq->resource);
+	if (rq->name) {
+		hs_buf_addc(b, '/');
+		hs_http_escape(b, rq->name);
+	}
+	if (rq->sub)
+		hs_buf_addf(b, "/%s", rq->sub);
+	if (rq->query && *rq->query)
+		hs_buf_addf(b, "?%s", rq->query);
+}
+
+int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
+		const char *content_type, const char *body, json_t **out, hs_buf *raw,
+		size_t max_bytes, long *status, hs_error *e)
+{
+	static const char *const accept_json[] = { "Accept: application/json", NULL };
+	hs_buf url = HS_BUF_INIT;
+	hs_http_response r;
+	int attempt = 0;
+	int ret = -1;
+
+	if (out)
+		*out = NULL;
+	if (status)
+		*status = 0;
+	hs_http_response_init(&r);
+	hs_k8s_url(&url, c, rq);
+	for (;;) {
+		if (hs_http_request(c->http, method, url.data, raw ? NULL : accept_json, content_type, body,
+				    body ? strlen(body) : 0, raw ? max_bytes : 0, &r, e) < 0) {
+			hs_err_prefix(e, "kubernetes '%s'", c->kc->server);
+			goto out;
+		}
+		if (r.status == 429 && attempt < c->retries_429) {
+			long wait = r.retry_after_s > 0 && r.retry_after_s < 10 ? r.retry_after_s : 1;
+
+			attempt++;
+			hs_warn("k8s", "API server throttling (429) on %s %s, retry %d in %lds", rq->verb, rq->resource,
+				attempt, wait);
+			sleep((unsigned)wait);
+			continue;
+		}
+		break;
+	}
+	if (status)
+		*status = r.status;
+	if (r.status < 200 || r.status >= 300) {
+		json_t *st = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
+
+		hs_k8s_status_error(rq, r.status, json_string_value(json_object_get(st, "message")),
+				    c->kc->user, e);
+		json_decref(st);
+		goto out;
+	}
+	if (raw) {
+		hs_buf_add(raw, r.body.data ? r.body.data : "", r.body.len);
+	} else if (out) {
+		json_error_t je;
+
+		*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
+		if (!*out) {
+			hs_buf res = HS_BUF_INIT;
+
+			hs_k8s_resource_name(&res, rq);
+			hs_err(e, HS_EXIT_FAILURE, "cannot %s %s: the API server's answer is not JSON: %s", rq->verb,
+			       res.data, je.text);
+			hs_buf_release(&res);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	hs_http_response_release(&r);
+	hs_buf_release(&url);
+	return ret;
+}
+
+/* Page through a collection with limit/continue. */
+int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **rv, hs_error *e)
+{
+	json_t *all = json_array();
+	char *cont = NULL;
+	hs_buf q = HS_BUF_INIT;
+	hs_k8s_req page = *rq;
+	int ret = -1;
+
+	*items = NULL;
+	*rv = NULL;
+	for (;;) {
+		json_t *doc = NULL, *meta;
+		const char *next;
+
+		hs_buf_reset(&q);
+		hs_buf_addf(&q, "limit=%d", HS_K8S_PAGE);
+		if (rq->query && *rq->query)
+			hs_buf_addf(&q, "&%s", rq->query);
+		if (cont) {
+			hs_buf_adds(&q, "&continue=");
+			hs_http_escape(&q, cont);
+		}
+		page.query = q.data;
+		if (hs_k8s_call(c, &page, "GET", NULL, NULL, &doc, NULL, 0, NULL, e) < 0)
+			goto out;
+		json_array_extend(all, json_object_get(doc, "items"));
+		meta = json_object_get(doc, "metadata");
+		if (!*rv && json_string_value(json_object_get(meta, "resourceVersion")))
+			*rv = hs_xstrdup(json_string_value(json_object_get(meta, "resourceVersion")));
+		next = json_string_value(json_object_get(meta, "continue"));
+		free(cont);
+		cont = next && *next ? hs_xstrdup(next) : NULL;
+		json_decref(doc);
+		if (!cont)
+			break;
+	}
+	*items = all;
+	all = NULL;
+	ret = 0;
+out:
+	if (ret < 0) {
+		free(*rv);
+		*rv = NULL;
+	}
+	json_decref(all);
+	free(cont);
+	hs_buf_release(&q);
+	return ret;
+}

@@ -1,0 +1,97 @@
+/*
+ * k8s_common.h - the Kubernetes source's shared parts: an API client over
+ * http.h (requests described by verb/group/resource so errors can name
+ * them and a 403 can name the missing RBAC permission), paginated lists,
+ * and pure object helpers (stripping server-managed fields, the ConfigMaps
+ * and Secrets a pod template references).  Used by snapshot/k8s.c,
+ * restore/k8s.c and src/cmd_rollback.c.
+ */
+#ifndef HS_K8S_COMMON_H
+#define HS_K8S_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "http.h"
+#include "kubeconfig.h"
+
+typedef struct hs_k8s_client {
+	hs_kubeconfig *kc;        /* owned */
+	hs_http_client *http;     /* owned */
+	int retries_429;          /* how often a 429 is retried (default 3) */
+} hs_k8s_client;
+
+/*
+ * One API request.  group "" is the core API (/api/v1), else
+ * /apis/<group>/<version>.  ns NULL = cluster-scoped; name NULL = the
+ * collection; sub a subresource ("status", "log") or NULL; query an
+ * already-encoded query string without '?' or NULL.  verb is the RBAC verb
+ * ("get", "list", "update", "patch", "create") used in errors.
+ */
+typedef struct hs_k8s_req {
+	const char *verb;
+	const char *group;
+	const char *version;
+	const char *resource;
+	const char *ns;
+	const char *name;
+	const char *sub;
+	const char *query;
+} hs_k8s_req;
+
+/*
+ * Connect: load the kubeconfig (path/context may be NULL, see
+ * hs_kubeconfig_load) and make the HTTP client with timeout_ms per request.
+ */
+int hs_k8s_client_new(hs_k8s_client **out, const char *kubeconfig, const char *context,
+		      int timeout_ms, hs_error *e);
+void hs_k8s_client_free(hs_k8s_client *c);
+
+/*
+ * Perform a request; body (JSON text) may be NULL.  On a 2xx the response
+ * body is parsed into *out (NULL allowed: not parsed) unless raw is given,
+ * which then receives the bytes (max_bytes bounded).  Non-2xx statuses map
+ * to errors naming verb and resource (see k8s_client.c); a 404 is
+ * HS_EXIT_FAILURE with *status set so callers can treat it as "absent".
+ */
+int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
+		const char *content_type, const char *body, json_t **out, hs_buf *raw,
+		size_t max_bytes, long *status, hs_error *e);
+
+/*
+ * List a collection with limit/continue pages: the items appended to a new
+ * array *items, and the list's resourceVersion (new string) in *rv.
+ */
+int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **rv, hs_error *e);
+
+/*
+ * The error text for an HTTP status (pure; unit-tested): names verb,
+ * resource (group-qualified), namespace/name and, for 403, the RBAC
+ * permission; message is the API's Status message or NULL.
+ */
+int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *message, const char *user,
+			hs_error *e);
+
+/*
+ * Strip server-managed fields so the object is `kubectl apply`-able:
+ * metadata uid, resourceVersion, generation, creationTimestamp,
+ * managedFields, selfLink, ownerReferences, deletion*, the
+ * last-applied-configuration annotation (and empty annotations), and
+ * status unless keep_status.
+ */
+void hs_k8s_strip(json_t *obj, bool keep_status);
+
+/*
+ * The ConfigMaps (volumes, projected volumes, env valueFrom, envFrom) a
+ * pod template (or pod spec holder: an object with "spec") references,
+ * as a sorted array of names; and the Secrets as a sorted array of
+ * {"name", "keys": [referenced keys]} (no values ever).
+ */
+json_t *hs_k8s_template_configmaps(const json_t *tmpl);
+json_t *hs_k8s_template_secrets(const json_t *tmpl);
+
+/* True when list (profile names) is empty-or-has "*" or contains name. */
+bool hs_k8s_selected(const char *const *names, size_t n, const char *name, bool empty_means_all);
+
+#endif
