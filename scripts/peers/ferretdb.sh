@@ -45,7 +45,7 @@ start)
 	start_daemon "$name" "$bin" --handler=sqlite --sqlite-url="file:$dir/data/" \
 		--listen-addr="127.0.0.1:$port" --state-dir="$dir/state" \
 		--debug-addr=- --telemetry=disable --log-level=warn
-	wait_port "$name" "$port" 60
+	wait_port "$name" "$port" 120
 	log "$name" "up on 127.0.0.1:$port"
 	;;
 stop)

@@ -107,13 +107,13 @@ start)
 	start_daemon "$name" java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
 		-Dlog4j2.configurationFile="$home/log4j2.properties" -cp "$home/lib/*" \
 		kafka.Kafka "$dir/server.properties"
-	wait_port "$name" "$port" 90
-	for ((i = 0; i < 300; i++)); do
+	wait_port "$name" "$port" 180
+	for ((i = 0; i < 600; i++)); do
 		grep -q "Kafka Server started" "$(peer_log "$name")" && break
 		peer_running "$name" || die "$name" "$(peer_log "$name")" "exited while starting"
 		sleep 0.2
 	done
-	grep -q "Kafka Server started" "$(peer_log "$name")" || die "$name" "$(peer_log "$name")" "not started within 60s"
+	grep -q "Kafka Server started" "$(peer_log "$name")" || die "$name" "$(peer_log "$name")" "not started within 120s after opening its port"
 	log "$name" "up on 127.0.0.1:$port (controller $cport)"
 	;;
 stop)

@@ -766,25 +766,20 @@ static rd_kafka_event_t *seed_kafka_admin_wait(rd_kafka_queue_t *q, hs_error *e)
 	return ev;
 }
 
-/* Delete the topics and groups (missing is fine), then create the topics. */
+/*
+ * Delete the topics (missing is fine), then create them.  The groups are not
+ * deleted: the broker drops the offsets of deleted topics, and the commit
+ * after producing sets every partition's offset (deleting groups on a just
+ * started broker waits for the group coordinator to exist).
+ */
 static int seed_kafka_reset(rd_kafka_t *rk, const seed_plan *p, hs_error *e)
 {
 	const char *topics[2] = {"plans.consensus", "execution.tickets"};
 	int parts[2] = {p->plans_parts, p->tickets_parts};
-	const char *groups[2] = {"orchestrator-consumers", "worker-consumers"};
 	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
 	rd_kafka_event_t *ev = NULL;
 	int rc = -1;
 
-	{
-		rd_kafka_DeleteGroup_t *dg[2] = {rd_kafka_DeleteGroup_new(groups[0]), rd_kafka_DeleteGroup_new(groups[1])};
-
-		rd_kafka_DeleteGroups(rk, dg, 2, NULL, q);
-		rd_kafka_DeleteGroup_destroy_array(dg, 2);
-		if (!(ev = seed_kafka_admin_wait(q, e)))
-			goto out;
-		rd_kafka_event_destroy(ev);
-	}
 	{
 		rd_kafka_DeleteTopic_t *dt[2] = {rd_kafka_DeleteTopic_new(topics[0]), rd_kafka_DeleteTopic_new(topics[1])};
 
