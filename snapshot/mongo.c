@@ -54,12 +54,29 @@ typedef struct hs_mongo_run {
 	bool stop;
 	bool snapshot;
 	bson_t read_concern;    /* empty when none is set */
+	mongoc_read_prefs_t *read_prefs; /* the profile's read_preference, NULL: the URI's */
 	pthread_mutex_t mu;
 } hs_mongo_run;
 
 static bool hs_mongo_configured(const hs_profile *p)
 {
 	return p && p->mongo;
+}
+
+static mongoc_read_mode_t hs_mongo_read_mode(enum hs_read_pref r)
+{
+	switch (r) {
+	case HS_READ_PRIMARY_PREFERRED:
+		return MONGOC_READ_PRIMARY_PREFERRED;
+	case HS_READ_SECONDARY:
+		return MONGOC_READ_SECONDARY;
+	case HS_READ_SECONDARY_PREFERRED:
+		return MONGOC_READ_SECONDARY_PREFERRED;
+	case HS_READ_NEAREST:
+		return MONGOC_READ_NEAREST;
+	default:
+		return MONGOC_READ_PRIMARY;
+	}
 }
 
 static void hs_mongo_job_release(hs_mongo_job *j)
@@ -269,7 +286,7 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 	BSON_APPEND_INT32(&opts, "batchSize", HS_MONGO_FIND_BATCH);
 	if (!bson_empty(&run->read_concern))
 		BSON_APPEND_DOCUMENT(&opts, "readConcern", &run->read_concern);
-	cur = mongoc_collection_find_with_opts(coll, j->filter ? j->filter : &empty, &opts, NULL);
+	cur = mongoc_collection_find_with_opts(coll, j->filter ? j->filter : &empty, &opts, run->read_prefs);
 	while (mongoc_cursor_next(cur, &doc)) {
 		hs_buf_add(&chunk, bson_get_data(doc), doc->len);
 		j->docs++;
@@ -454,6 +471,7 @@ static void hs_mongo_probe_snapshot(hs_mongo_run *run, mongoc_client_t *client, 
 static int hs_mongo_capture(hs_capture *c, hs_error *e)
 {
 	const hs_profile_mongo *pm = c->profile->mongo;
+	mongoc_uri_t *muri = NULL;
 	hs_mongo_run run;
 	mongoc_client_t *client = NULL;
 	pthread_t *threads = NULL;
@@ -473,8 +491,11 @@ static int hs_mongo_capture(hs_capture *c, hs_error *e)
 	pthread_mutex_init(&run.mu, NULL);
 	if (parallel < 1)
 		parallel = 2;
-	if (hs_mongo_pool_new(pm->uri, parallel + 1, &run.pool, NULL, e))
+	if (hs_mongo_pool_new(pm->uri, parallel + 1, &run.pool, &muri, e))
 		goto out;
+	/* a readPreference in the URI wins over the profile's default */
+	if (!mongoc_uri_has_option(muri, MONGOC_URI_READPREFERENCE))
+		run.read_prefs = mongoc_read_prefs_new(hs_mongo_read_mode(pm->read_preference));
 	client = mongoc_client_pool_pop(run.pool);
 	if (hs_mongo_hello(&run, client, red, wm, server, e))
 		goto out;
@@ -495,6 +516,8 @@ static int hs_mongo_capture(hs_capture *c, hs_error *e)
 	}
 	json_object_set_new(details, "read_concern", json_string(run.snapshot ? "snapshot" : "local"));
 	json_object_set_new(details, "snapshot", json_boolean(run.snapshot));
+	json_object_set_new(details, "read_preference",
+			    json_string(run.read_prefs ? hs_read_pref_name(pm->read_preference) : "from the uri"));
 	if (!run.snapshot) {
 		json_object_set_new(details, "snapshot_note", json_string(note));
 		hs_info("mongo", "no snapshot reads (%s): collections are read one by one at read concern local",
@@ -553,6 +576,8 @@ out:
 	if (client)
 		mongoc_client_pool_push(run.pool, client);
 	mongoc_client_pool_destroy(run.pool);
+	mongoc_uri_destroy(muri);
+	mongoc_read_prefs_destroy(run.read_prefs);
 	for (i = 0; i < run.n_jobs; i++)
 		hs_mongo_job_release(&run.jobs[i]);
 	free(run.jobs);
