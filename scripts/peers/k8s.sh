@@ -98,16 +98,27 @@ copy_kwok_assets() {
 }
 
 do_build() {
+	local b missing=0
+	for b in etcd kube-apiserver kubectl; do
+		[[ -x $bin/$b ]] || missing=1
+	done
+	# kwok is optional: after a failed build ($cache/kwok.failed) it is not
+	# retried at every start; delete that file to try again.
+	[[ -f $cache/kwok.failed ]] || have_kwok || missing=1
+	((missing)) || return 0
 	k8s_go_env || k8s_die "go not found (Go >= 1.26 at /usr/local/go/bin or on PATH)"
 	build_one etcd etcd go.etcd.io/etcd/server/v3 || k8s_die "building etcd $etcd_version failed" "$cache/etcd.build.log"
 	build_one kube-apiserver kubernetes k8s.io/kubernetes/cmd/kube-apiserver "$ldflags" ||
 		k8s_die "building kube-apiserver $k8s_version failed" "$cache/kube-apiserver.build.log"
 	build_one kubectl kubernetes k8s.io/kubernetes/cmd/kubectl "$ldflags" ||
 		k8s_die "building kubectl $k8s_version failed" "$cache/kubectl.build.log"
-	if build_one kwok kwok sigs.k8s.io/kwok/cmd/kwok "-s -w"; then
-		copy_kwok_assets || log "$name" "copying kwok's CRDs and stages failed: pod logs will answer with an error"
+	if [[ -f $cache/kwok.failed ]]; then
+		:
+	elif build_one kwok kwok sigs.k8s.io/kwok/cmd/kwok "-s -w" && copy_kwok_assets; then
+		:
 	else
-		log "$name" "continuing without kwok: pod logs will answer with an error"
+		date -u +%FT%TZ >"$cache/kwok.failed"
+		log "$name" "continuing without kwok (pod logs will answer with an error); see $cache/kwok.build.log, delete $cache/kwok.failed to retry"
 	fi
 	printf 'kube-apiserver %s\nkubectl %s\netcd %s\nkwok %s\n' "$k8s_version" "$k8s_version" \
 		"$etcd_version" "$kwok_version" >"$cache/VERSIONS"
@@ -298,7 +309,8 @@ do_start() {
 	local p
 	do_build
 	mkdir -p "$run"
-	if proc_pid kube-apiserver >/dev/null && proc_pid etcd >/dev/null; then
+	if proc_pid kube-apiserver >/dev/null && proc_pid etcd >/dev/null &&
+		{ ! have_kwok || proc_pid kwok >/dev/null; }; then
 		log "$name" "already running on https://127.0.0.1:$api_port"
 		return 0
 	fi
@@ -307,11 +319,13 @@ do_start() {
 		port_open "$p" && k8s_die "port $p is already in use by another process"
 	done
 	command -v openssl >/dev/null || k8s_die "openssl not found"
+	# a start that fails half way leaves nothing running
+	trap do_stop_quiet EXIT
 	make_pki >>"$run/pki.log" 2>&1 || k8s_die "making certificates with openssl failed" "$run/pki.log"
 	write_kubeconfigs
 	# A fresh cluster each start: tests apply tests/fixtures/k8s/flowc.sh.
-	rm -rf "$run/etcd-data" "$run/logs"
-	mkdir -p "$run/etcd-data" "$run/logs"
+	rm -rf "$run/etcd-data" "$run/fixture-logs"
+	mkdir -p "$run/etcd-data"
 	chmod 700 "$run/etcd-data"
 	spawn etcd "$bin/etcd" --name=hivesnap-k8s --data-dir="$run/etcd-data" \
 		--listen-client-urls="http://127.0.0.1:$etcd_port" \
@@ -337,8 +351,10 @@ do_start() {
 	wait_for kube-apiserver 180 api_ready
 	if have_kwok; then
 		start_kwok
+		trap - EXIT
 		log "$name" "up: apiserver https://127.0.0.1:$api_port, etcd 127.0.0.1:$etcd_port, kwok kubelet 127.0.0.1:$kwok_port"
 	else
+		trap - EXIT
 		log "$name" "up: apiserver https://127.0.0.1:$api_port, etcd 127.0.0.1:$etcd_port (no kwok: pod logs unavailable)"
 	fi
 }
