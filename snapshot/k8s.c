@@ -477,7 +477,7 @@ const hs_source_ops hs_source_k8s = {
 	.name = "k8s",
 	.configured = hs_k8s_configured,
 	.capture = hs_k8s_capture,
-	.restore_plan = NULL,
-	.restore_apply = NULL,
-	.restore_release = NULL,
+	.restore_plan = hs_k8s_restore_plan,
+	.restore_apply = hs_k8s_restore_apply,
+	.restore_release = hs_k8s_restore_release,
 };

@@ -94,4 +94,23 @@ json_t *hs_k8s_template_secrets(const json_t *tmpl);
 /* True when list (profile names) is empty-or-has "*" or contains name. */
 bool hs_k8s_selected(const char *const *names, size_t n, const char *name, bool empty_means_all);
 
+/*
+ * Every archive entry under prefix ending in ".json", parsed: a new object
+ * entry name -> JSON (restore/k8s.c; for restore and rollback).
+ */
+int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_error *e);
+
+/*
+ * Key-level diff of a ConfigMap's data+binaryData from live to archived,
+ * appended to out as "+k" (restore adds), "-k" (restore removes), "~k"
+ * (value differs); returns the number of differing keys.
+ */
+size_t hs_k8s_cm_diff(const json_t *archived, const json_t *live, hs_buf *out);
+
+/* ConfigMap restore (restore/k8s.c), hooked into hs_source_k8s. */
+struct hs_restore;
+int hs_k8s_restore_plan(struct hs_restore *r, hs_error *e);
+int hs_k8s_restore_apply(struct hs_restore *r, hs_error *e);
+void hs_k8s_restore_release(struct hs_restore *r);
+
 #endif

@@ -1,0 +1,380 @@
+/*
+ * k8s.c (restore) - restore the archive's ConfigMaps.
+ *
+ * plan:  read k8s/<ns>/configmaps/<name>.json from the archive, GET each
+ *        live object and decide: create (absent), unchanged (same data),
+ *        or replace.  A live object whose uid/resourceVersion differs from
+ *        the one the manifest recorded at capture time "changed since the
+ *        snapshot": the step shows a key-level diff and --execute refuses
+ *        it without --force (HS_EXIT_PRECOND).  With --restart, every
+ *        Deployment of the namespace whose live template references a
+ *        ConfigMap to be created or replaced gets a restart step.
+ * apply: POST (create), PUT with the resourceVersion seen at plan time
+ *        (replace: a change between plan and apply is a 409 conflict, not
+ *        an overwrite), then the restarts as a strategic merge patch of
+ *        the kubectl.kubernetes.io/restartedAt annotation, like
+ *        `kubectl rollout restart`.
+ */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "k8s_common.h"
+#include "log.h"
+#include "source.h"
+
+typedef struct hs_k8s_rstate {
+	hs_k8s_client *cl;
+	json_t *items;   /* [{ns, name, action, obj, live_rv}] */
+	json_t *restarts; /* [{ns, name}] */
+} hs_k8s_rstate;
+
+/*
+ * Load every archive entry whose name starts with prefix and ends in
+ * ".json" into *out (entry name -> parsed JSON).
+ */
+int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_error *e)
+{
+	hs_reader *rd = NULL;
+	hs_reader_entry ent;
+	hs_buf b = HS_BUF_INIT;
+	json_t *all = json_object();
+	char chunk[65536];
+	int n, ret = -1;
+
+	*out = NULL;
+	if (hs_reader_open(&rd, path, e) < 0)
+		goto out;
+	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
+		size_t len = strlen(ent.name);
+		json_error_t je;
+		json_t *doc;
+		ssize_t k;
+
+		if (strncmp(ent.name, prefix, strlen(prefix)) || len < 5 || strcmp(ent.name + len - 5, ".json"))
+			continue;
+		hs_buf_reset(&b);
+		while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
+			hs_buf_add(&b, chunk, (size_t)k);
+		if (k < 0)
+			goto out;
+		doc = json_loadb(b.data ? b.data : "", b.len, 0, &je);
+		if (!doc) {
+			hs_err(e, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent.name, path, je.text);
+			goto out;
+		}
+		json_object_set_new(all, ent.name, doc);
+	}
+	if (n < 0)
+		goto out;
+	*out = all;
+	all = NULL;
+	ret = 0;
+out:
+	json_decref(all);
+	hs_buf_release(&b);
+	hs_reader_free(rd);
+	return ret;
+}
+
+/* Include/exclude globs (fnmatch) over "ns/name". */
+static bool hs_k8s_rwanted(const hs_restore_opts *o, const char *nsname)
+{
+	size_t i;
+	bool in = !o->include || !o->include[0];
+
+	for (i = 0; o->include && o->include[i]; i++)
+		if (!fnmatch(o->include[i], nsname, 0))
+			in = true;
+	for (i = 0; o->exclude && o->exclude[i]; i++)
+		if (!fnmatch(o->exclude[i], nsname, 0))
+			in = false;
+	return in;
+}
+
+/* "data" and "binaryData" merged, for comparing. */
+static json_t *hs_k8s_cm_keys(const json_t *cm)
+{
+	json_t *all = json_object();
+
+	json_object_update(all, json_object_get(cm, "data"));
+	json_object_update(all, json_object_get(cm, "binaryData"));
+	return all;
+}
+
+/*
+ * Key-level diff from live to archived: "+k" (only in the archive: the
+ * restore adds it), "-k" (only live: removed), "~k" (value differs).
+ * Returns the number of differing keys.
+ */
+size_t hs_k8s_cm_diff(const json_t *archived, const json_t *live, hs_buf *out)
+{
+	json_t *a = hs_k8s_cm_keys(archived), *l = hs_k8s_cm_keys(live), *v;
+	const char *k;
+	size_t n = 0;
+
+	json_object_foreach(a, k, v) {
+		json_t *lv = json_object_get(l, k);
+
+		if (!lv || !json_equal(lv, v)) {
+			hs_buf_addf(out, "%s%c%s", n++ ? " " : "", lv ? '~' : '+', k);
+		}
+	}
+	json_object_foreach(l, k, v) {
+		if (!json_object_get(a, k))
+			hs_buf_addf(out, "%s-%s", n++ ? " " : "", k);
+	}
+	json_decref(a);
+	json_decref(l);
+	return n;
+}
+
+static void hs_k8s_step(json_t *steps, const char *target, const char *action, const char *detail)
+{
+	json_array_append_new(steps, json_pack("{s:s, s:s, s:s}", "target", target, "action", action, "detail",
+					       detail ? detail : ""));
+}
+
+/* Deployments of ns whose live template references one of names (an object used as a set). */
+static int hs_k8s_plan_restarts(hs_k8s_rstate *st, const char *ns, const json_t *names, json_t *steps,
+				hs_error *e)
+{
+	hs_k8s_req rq = { "list", "apps", "v1", "deployments", ns, NULL, NULL, NULL };
+	json_t *deps = NULL, *d;
+	char *rv = NULL;
+	size_t i, j;
+
+	if (hs_k8s_list(st->cl, &rq, &deps, &rv, e) < 0)
+		return -1;
+	json_array_foreach(deps, i, d) {
+		json_t *cms = hs_k8s_template_configmaps(json_object_get(d, "spec"));
+		json_t *cm;
+		hs_buf uses = HS_BUF_INIT, target = HS_BUF_INIT;
+
+		json_array_foreach(cms, j, cm)
+			if (json_object_get(names, json_string_value(cm)))
+				hs_buf_addf(&uses, "%s%s", uses.len ? ", " : "", json_string_value(cm));
+		if (uses.len) {
+			const char *dn = json_string_value(json_object_get(json_object_get(d, "metadata"), "name"));
+
+			hs_buf_addf(&target, "%s/deployment/%s", ns, dn);
+			hs_buf_adds(&uses, " changed: rollout restart (restartedAt annotation)");
+			hs_k8s_step(steps, target.data, "restart", uses.data);
+			json_array_append_new(st->restarts, json_pack("{s:s, s:s}", "ns", ns, "name", dn));
+		}
+		hs_buf_release(&uses);
+		hs_buf_release(&target);
+		json_decref(cms);
+	}
+	json_decref(deps);
+	free(rv);
+	return 0;
+}
+
+/* The plan: see the comment at the top. */
+int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
+{
+	const hs_profile_k8s *pk = r->profile ? r->profile->k8s : NULL;
+	const char *ctx = r->opts->to_context ? r->opts->to_context : pk ? pk->context : NULL;
+	hs_k8s_rstate *st = hs_xcalloc(1, sizeof(*st));
+	json_t *cms = NULL, *doc, *steps = json_array(), *changed = json_object();
+	json_t *versions = json_object_get(json_object_get(json_object_get(json_object_get(r->manifest, "sources"),
+									    "k8s"), "details"), "versions");
+	hs_buf conflicts = HS_BUF_INIT;
+	const char *entry;
+	size_t n_conflicts = 0;
+	int ret = -1;
+
+	r->state = st;
+	st->items = json_array();
+	st->restarts = json_array();
+	if (hs_k8s_archive_load(r->archive_path, "k8s/", &cms, e) < 0)
+		goto out;
+	if (hs_k8s_client_new(&st->cl, pk ? pk->kubeconfig : NULL, ctx, pk ? pk->timeout_ms : 0, e) < 0)
+		goto out;
+	json_object_foreach(cms, entry, doc) {
+		const char *ns = json_string_value(json_object_get(json_object_get(doc, "metadata"), "namespace"));
+		const char *name = json_string_value(json_object_get(json_object_get(doc, "metadata"), "name"));
+		json_t *rec = json_object_get(versions, entry);
+		json_t *live = NULL, *lmeta;
+		hs_k8s_req rq = { "get", "", "v1", "configmaps", ns, name, NULL, NULL };
+		hs_buf target = HS_BUF_INIT, diff = HS_BUF_INIT, detail = HS_BUF_INIT;
+		hs_error ge;
+		long status = 0;
+		const char *action;
+
+		if (!strstr(entry, "/configmaps/") || !ns || !name)
+			continue;
+		hs_buf_addf(&target, "%s/configmap/%s", ns, name);
+		hs_buf_addf(&diff, "%s/%s", ns, name);
+		if (!hs_k8s_rwanted(r->opts, diff.data)) {
+			hs_buf_release(&target);
+			hs_buf_release(&diff);
+			continue;
+		}
+		hs_buf_reset(&diff);
+		hs_error_init(&ge);
+		if (hs_k8s_call(st->cl, &rq, "GET", NULL, NULL, &live, NULL, 0, &status, &ge) < 0 && status != 404) {
+			*e = ge;
+			hs_buf_release(&target);
+			goto out;
+		}
+		lmeta = json_object_get(live, "metadata");
+		if (!live) {
+			action = "create";
+			hs_buf_adds(&detail, "absent: create from the archive");
+		} else if (!hs_k8s_cm_diff(doc, live, &diff)) {
+			action = "unchanged";
+			hs_buf_adds(&detail, "live data equals the archive");
+		} else {
+			const char *ruid = json_string_value(json_object_get(rec, "uid"));
+			const char *rrv = json_string_value(json_object_get(rec, "resourceVersion"));
+			const char *luid = json_string_value(json_object_get(lmeta, "uid"));
+			const char *lrv = json_string_value(json_object_get(lmeta, "resourceVersion"));
+			bool moved = !ruid || !rrv || !luid || !lrv || strcmp(ruid, luid) || strcmp(rrv, lrv);
+
+			if (moved && !r->opts->force) {
+				action = "conflict";
+				hs_buf_addf(&detail, "changed since the snapshot (resourceVersion %s, was %s): %s; "
+					    "--force to replace", lrv ? lrv : "?", rrv ? rrv : "?", diff.data);
+				hs_buf_addf(&conflicts, "%s%s", n_conflicts++ ? ", " : "", target.data);
+			} else {
+				action = "replace";
+				hs_buf_addf(&detail, "%s%s", moved ? "changed since the snapshot, forced: " : "",
+					    diff.data);
+			}
+		}
+		hs_k8s_step(steps, target.data, action, detail.data);
+		if (strcmp(action, "unchanged")) {
+			json_t *obj = json_deep_copy(doc);
+
+			hs_k8s_strip(obj, false);
+			json_array_append_new(st->items, json_pack("{s:s, s:s, s:s, s:o, s:O?}", "ns", ns, "name", name,
+								   "action", action, "obj", obj, "live_rv",
+								   json_object_get(lmeta, "resourceVersion")));
+			if (strcmp(action, "conflict")) {
+				json_t *set = json_object_get(changed, ns);
+
+				if (!set) {
+					set = json_object();
+					json_object_set_new(changed, ns, set);
+				}
+				json_object_set_new(set, name, json_true());
+			}
+		}
+		json_decref(live);
+		hs_buf_release(&target);
+		hs_buf_release(&diff);
+		hs_buf_release(&detail);
+	}
+	if (r->opts->restart) {
+		const char *ns;
+		json_t *set;
+
+		json_object_foreach(changed, ns, set)
+			if (hs_k8s_plan_restarts(st, ns, set, steps, e) < 0)
+				goto out;
+	}
+	if (n_conflicts && r->opts->execute) {
+		hs_err(e, HS_EXIT_PRECOND, "%zu configmap(s) changed since the snapshot (%s): --force to replace them",
+		       n_conflicts, conflicts.data);
+		goto out;
+	}
+	r->plan = steps;
+	steps = NULL;
+	ret = 0;
+out:
+	json_decref(steps);
+	json_decref(cms);
+	json_decref(changed);
+	hs_buf_release(&conflicts);
+	return ret;
+}
+
+/* restartedAt as kubectl writes it: RFC 3339 in UTC. */
+static void hs_k8s_now(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Carry the plan out (see the comment at the top). */
+int hs_k8s_restore_apply(hs_restore *r, hs_error *e)
+{
+	hs_k8s_rstate *st = r->state;
+	json_t *res = json_array(), *it;
+	hs_buf target = HS_BUF_INIT;
+	char now[32];
+	size_t i;
+	int ret = -1;
+
+	r->result = res;
+	json_array_foreach(st->items, i, it) {
+		const char *ns = json_string_value(json_object_get(it, "ns"));
+		const char *name = json_string_value(json_object_get(it, "name"));
+		const char *action = json_string_value(json_object_get(it, "action"));
+		json_t *obj = json_object_get(it, "obj");
+		hs_k8s_req rq = { "create", "", "v1", "configmaps", ns, NULL, NULL, NULL };
+		char *body;
+		int rc;
+
+		if (!strcmp(action, "conflict"))
+			continue; /* only reachable without --execute */
+		if (!strcmp(action, "replace")) {
+			rq.verb = "update";
+			rq.name = name;
+			json_object_set(json_object_get(obj, "metadata"), "resourceVersion", json_object_get(it, "live_rv"));
+		}
+		body = json_dumps(obj, JSON_COMPACT);
+		rc = hs_k8s_call(st->cl, &rq, rq.name ? "PUT" : "POST", "application/json", body, NULL, NULL, 0, NULL, e);
+		free(body);
+		if (rc < 0)
+			goto out;
+		hs_buf_reset(&target);
+		hs_buf_addf(&target, "%s/configmap/%s", ns, name);
+		hs_k8s_step(res, target.data, !strcmp(action, "replace") ? "replaced" : "created", "");
+		hs_progress_add(r->progress, 1, 0);
+	}
+	hs_k8s_now(now, sizeof(now));
+	json_array_foreach(st->restarts, i, it) {
+		const char *ns = json_string_value(json_object_get(it, "ns"));
+		const char *name = json_string_value(json_object_get(it, "name"));
+		hs_k8s_req rq = { "patch", "apps", "v1", "deployments", ns, name, NULL, NULL };
+		json_t *patch = json_pack("{s:{s:{s:{s:{s:s}}}}}", "spec", "template", "metadata", "annotations",
+					  "kubectl.kubernetes.io/restartedAt", now);
+		char *body = json_dumps(patch, JSON_COMPACT);
+		int rc = hs_k8s_call(st->cl, &rq, "PATCH", "application/strategic-merge-patch+json", body, NULL, NULL,
+				     0, NULL, e);
+
+		free(body);
+		json_decref(patch);
+		if (rc < 0)
+			goto out;
+		hs_buf_reset(&target);
+		hs_buf_addf(&target, "%s/deployment/%s", ns, name);
+		hs_k8s_step(res, target.data, "restarted", now);
+	}
+	ret = 0;
+out:
+	hs_buf_release(&target);
+	return ret;
+}
+
+void hs_k8s_restore_release(hs_restore *r)
+{
+	hs_k8s_rstate *st = r ? r->state : NULL;
+
+	if (!st)
+		return;
+	hs_k8s_client_free(st->cl);
+	json_decref(st->items);
+	json_decref(st->restarts);
+	free(st);
+	r->state = NULL;
+}
+
