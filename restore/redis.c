@@ -83,6 +83,7 @@ typedef struct hs_rrest_pass {
 	/* apply: sent, not yet read, in order: a key's MULTI with that many commands, or -1 for an UNLINK */
 	int *queued;
 	size_t nqueued, capq;
+	bool set_pxat;              /* server >= 6.2: SET ... PXAT */
 	/* plan: EXISTS queued */
 	size_t nexists;
 	hs_ritems args;             /* arguments of the command being built */
@@ -222,11 +223,11 @@ static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
 	for (i = 0; i < p->nqueued; i++) {
 		int k;
 
-		if (p->queued[i] < 0) {   /* UNLINK */
+		if (p->queued[i] < 0) {   /* one command: UNLINK, or SET of a string */
 			if (!(r = hs_redis_get_reply(p->c, e)))
 				goto out;
 			if (r->type == REDIS_REPLY_ERROR) {
-				hs_err(e, HS_EXIT_FAILURE, "redis UNLINK failed: %.*s", (int)r->len, r->str);
+				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
 				goto out;
 			}
 			freeReplyObject(r);
@@ -418,6 +419,21 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 	int ncmd = 1, rc = 0;
 	char num[32];
 
+	if (!strcmp(type, "string") && p->set_pxat) {
+		/* one command is atomic already: SET replaces any type, with its expiry */
+		hs_rrest_cmd(p, "SET", key);
+		if (hs_redis_bytes_from_json(val, &p->tmp))
+			rc = -1;
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		if (exp_ms >= 0 || rel_ms >= 0) {
+			snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
+			hs_rrest_args(p, exp_ms >= 0 ? "PXAT" : "PX");
+			hs_rrest_args(p, num);
+		}
+		hs_rrest_send(p);
+		hs_rrest_push(p, -1);
+		return rc;
+	}
 	redisAppendCommandArgv(p->c, 1, multi, NULL);
 	hs_rrest_cmd(p, "DEL", key);
 	hs_rrest_send(p);
@@ -745,6 +761,23 @@ static int hs_rrest_run(hs_restore *r, bool execute, hs_rrest_pass *p, hs_error 
 		goto out;
 	}
 	p->now_ms = strtoll(t->element[0]->str, NULL, 10) * 1000 + strtoll(t->element[1]->str, NULL, 10) / 1000;
+	freeReplyObject(t);
+	{
+		const char *info[] = { "INFO", "server" };
+		const char *v;
+
+		if (!(t = hs_redis_cmd(p->c, e, 2, info, NULL)))
+			goto out;
+		v = t->type == REDIS_REPLY_STRING ? strstr(t->str, "redis_version:") : NULL;
+		if (v) {
+			int major = atoi(v + 14), minor = 0;
+			const char *dot = strchr(v + 14, '.');
+
+			if (dot)
+				minor = atoi(dot + 1);
+			p->set_pxat = major > 6 || (major == 6 && minor >= 2);
+		}
+	}
 	if (hs_reader_open(&rd, r->archive_path, e))
 		goto out;
 	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
