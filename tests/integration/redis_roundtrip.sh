@@ -215,6 +215,24 @@ set -e
 [[ $rc == 3 && $msg == *"TLS not supported by this build"* && $msg != *hunter2* ]] || fail "rediss: rc $rc: $msg"
 echo "ok: rediss refused"
 
+# an archive of two dbs cannot go into one named db
+cat >"$work/p2.yaml" <<EOF
+name: redis-it
+redis:
+  uri: $base/0
+  dbs:
+    - {db: 11, patterns: ["hs:str*"]}
+    - {db: 13, patterns: ["hs:*"]}
+EOF
+cli -n 13 set hs:one 1 >/dev/null
+"$HIVESNAP" snapshot -q -p "$work/p2.yaml" --only redis -o "$work/two.tar.zst" || fail "two-db snapshot exit $?"
+set +e
+msg=$(restore "$work/two.tar.zst" -p "$work/p2.yaml" --only redis --to-redis "$base/12" 2>&1); rc=$?
+set -e
+[[ $rc == 64 && $msg == *"more than one redis db"* ]] || fail "two dbs into one: rc $rc: $msg"
+cli -n 13 flushdb >/dev/null
+echo "ok: two dbs into one named db refused"
+
 # --- keys expiring during the scan are counted, not errors
 awk 'function cmd(k, px) {
 	if (px) printf "*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n$2\r\nPX\r\n$%d\r\n%s\r\n", length(k), k, length(px ""), px
