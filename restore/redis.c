@@ -27,7 +27,7 @@
 #include "uri.h"
 
 #define HS_RREST_CHUNK 512      /* elements per HSET/RPUSH/SADD/ZADD */
-#define HS_RREST_SORT_MEM ((size_t)12 << 20)
+#define HS_RREST_SORT_MEM ((size_t)8 << 20)
 
 enum hs_rrest_ttl { HS_TTL_ABSOLUTE, HS_TTL_RELATIVE, HS_TTL_NONE };
 

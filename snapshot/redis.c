@@ -30,7 +30,7 @@
 
 #define HS_REDIS_PAGE 1000
 #define HS_REDIS_PAGE_S "1000"
-#define HS_REDIS_SORT_MEM ((size_t)12 << 20)
+#define HS_REDIS_SORT_MEM ((size_t)8 << 20)
 
 /* What one key's phase-1 replies said. */
 typedef struct hs_rkey {
@@ -645,7 +645,7 @@ out:
 	return ret;
 }
 
-/* Memory for the sorter: HIVESNAP_REDIS_SORT_MEM (bytes; tests) or 12 MiB. */
+/* Memory for the sorter: HIVESNAP_REDIS_SORT_MEM (bytes; tests) or 8 MiB. */
 static size_t hs_rcap_sort_mem(void)
 {
 	const char *v = getenv("HIVESNAP_REDIS_SORT_MEM");
