@@ -95,6 +95,7 @@ copy_kwok_assets() {
 	cp "$dir/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" \
 		"$dir/kustomize/crd/bases/kwok.x-k8s.io_clusterlogs.yaml" \
 		"$dir/kustomize/stage/node/fast/node-initialize.yaml" "$cache/kwok/"
+	chmod u+w "$cache/kwok/"*
 }
 
 do_build() {
