@@ -13,6 +13,9 @@ extern const char hs_cmd_snapshot_usage[];
 int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_restore_usage[];
 
+int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_rollback_usage[];
+
 int hs_cmd_profile(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_profile_usage[];
 
