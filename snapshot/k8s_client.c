@@ -230,6 +230,26 @@ out:
 	return ret;
 }
 
+/*
+ * Append a list page's items to all, giving each the apiVersion and kind
+ * the API leaves out of list items ("ConfigMapList" -> "ConfigMap"), so
+ * that stored objects are apply-able on their own.
+ */
+static void hs_k8s_list_items(json_t *all, json_t *doc)
+{
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	json_t *api = json_object_get(doc, "apiVersion"), *it;
+	size_t i, n = kind ? strlen(kind) : 0;
+
+	json_array_foreach(json_object_get(doc, "items"), i, it) {
+		if (!json_object_get(it, "kind") && n > 4 && !strcmp(kind + n - 4, "List"))
+			json_object_set_new(it, "kind", json_stringn(kind, n - 4));
+		if (!json_object_get(it, "apiVersion") && api)
+			json_object_set(it, "apiVersion", api);
+		json_array_append(all, it);
+	}
+}
+
 /* Page through a collection with limit/continue. */
 int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **rv, hs_error *e)
 {
@@ -256,7 +276,7 @@ int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **r
 		page.query = q.data;
 		if (hs_k8s_call(c, &page, "GET", NULL, NULL, &doc, NULL, 0, NULL, e) < 0)
 			goto out;
-		json_array_extend(all, json_object_get(doc, "items"));
+		hs_k8s_list_items(all, doc);
 		meta = json_object_get(doc, "metadata");
 		if (!*rv && json_string_value(json_object_get(meta, "resourceVersion")))
 			*rv = hs_xstrdup(json_string_value(json_object_get(meta, "resourceVersion")));
