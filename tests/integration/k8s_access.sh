@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# k8s_access.sh - credentials and bounds against the real kube-apiserver: an
+# exec kubeconfig is refused clearly (5) before any request; an invalid
+# (expired or revoked) token gets a clear 401 error; a read-only service
+# account token snapshots, and its restore --execute gets a 403 naming the
+# missing RBAC verb; logs are bounded by limit_bytes; Secret values never
+# reach the archive (the fixture's values all contain a marker).
+set -euo pipefail
+# shellcheck source=k8s_lib.bash
+. "$(dirname "${BASH_SOURCE[0]}")/k8s_lib.bash"
+
+k8s_app
+server=$(kc config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+ca=$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+
+# token_kubeconfig FILE TOKEN
+token_kubeconfig() {
+	cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: tok, user: {token: "$2"}}]
+contexts: [{name: t, context: {cluster: c, user: tok}}]
+current-context: t
+EOF
+}
+
+# 1. exec credential plugin: refused, names the user
+cat >"$work/exec.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: gke-user, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: gke-gcloud-auth-plugin}}}]
+contexts: [{name: e, context: {cluster: c, user: gke-user}}]
+current-context: e
+EOF
+run_rc 3 env KUBECONFIG="$work/exec.kubeconfig" "$H" snapshot -p "$work/profile.yaml" --only k8s -o "$work/x.tar.zst" -q
+grep -q "kubeconfig user 'gke-user' uses an exec credential plugin: not supported" "$work/err" || fail "exec not refused clearly: $(cat "$work/err")"
+[[ ! -e $work/x.tar.zst ]] || fail "an archive was written"
+
+# 2. an invalid token: 401, clear, the token never printed
+bad_token=hsbad$RANDOM-expired-token
+token_kubeconfig "$work/bad.kubeconfig" "$bad_token"
+run_rc 3 env KUBECONFIG="$work/bad.kubeconfig" "$H" snapshot -p "$work/profile.yaml" --only k8s -o "$work/x.tar.zst" -q
+grep -q "unauthorized (401): the API server refused the credentials of user 'tok' (expired or invalid token" "$work/err" ||
+	fail "401 unclear: $(cat "$work/err")"
+! grep -q "$bad_token" "$work/err" "$work/out" || fail "the token appears in the output"
+ok "no token in the output"
+
+# 3. a read-only service account: snapshot ok, restore --execute 403 naming the verb
+kc create clusterrolebinding "$NS-reader" --clusterrole=hivesnap-reader \
+	--serviceaccount=neural-hive-orchestration:hivesnap-reader >/dev/null
+reader_token=$(kc -n neural-hive-orchestration create token hivesnap-reader --duration=10m)
+token_kubeconfig "$work/reader.kubeconfig" "$reader_token"
+A=$work/a.tar.zst
+run_rc 0 env KUBECONFIG="$work/reader.kubeconfig" "$H" snapshot -p "$work/profile.yaml" --only k8s -o "$A" -q
+ok "read-only token snapshots"
+kc -n "$NS" delete configmap extra-config >/dev/null
+run_rc 3 env KUBECONFIG="$work/reader.kubeconfig" "$H" restore -p "$work/profile.yaml" --only k8s --execute "$A"
+grep -q "cannot create configmaps in namespace '$NS': forbidden (403): user 'tok' lacks the RBAC permission verb=create resource=configmaps namespace=$NS" "$work/err" ||
+	fail "403 unclear: $(cat "$work/err")"
+! grep -q "$reader_token" "$work/err" "$work/out" || fail "the token appears in the output"
+
+# 4. logs bounded by bytes, and Secrets never by value (the Flow C fixture, read only)
+cat >"$work/logs.yaml" <<EOF
+name: k8slogs
+k8s:
+  namespaces:
+    - name: neural-hive-execution
+      deployments: [worker-agents]
+      pods: true
+      events: true
+      logs: {tail_lines: 0, limit_bytes: 2000}
+    - name: neural-hive-orchestration
+      deployments: ["*"]
+EOF
+L=$work/logs.tar.zst
+run_rc 0 "$H" snapshot -p "$work/logs.yaml" --only k8s -o "$L" -q
+"$H" ls "$L" | awk '$NF ~ /\/logs\/.*\.log$/ {print $1, $NF}' >"$work/logs"
+[[ $(wc -l <"$work/logs") -ge 3 ]] || fail "expected the worker-agents logs: $(cat "$work/logs")"
+while read -r size name; do
+	((size > 0 && size <= 2000)) || fail "$name is $size bytes, limit 2000"
+done <"$work/logs"
+ok "every log within 2000 bytes"
+run_rc 0 "$H" extract "$L" "$work/x"
+! grep -rq hsfixture-SECRET "$work/x" || fail "a Secret value reached the archive"
+ok "no Secret value in the archive"
+"$H" cat "$L" k8s/neural-hive-orchestration/deployments/orchestrator-dynamic/revisions/3.json >"$work/rev3.json"
+expect_eq "Secret names and key names of revision 3" "$(jq -c .secrets "$work/rev3.json")" \
+	'[{"keys":["password"],"name":"kafka-credentials"},{"keys":["password","username"],"name":"mongodb-credentials"}]'
+ok "access"
