@@ -347,8 +347,8 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	/*
 	 * Fails harmlessly on a libzstd built without threads: stay single.
 	 * Jobs of 4 MiB instead of zstd's default (4 windows, 8 MiB at level 3)
-	 * keep the writer's peak RSS near 40 MiB instead of 70 with two
-	 * workers (docs/BENCHMARKS.md), for a ratio within 0.5%.
+	 * keep the writer's peak RSS under 64 MiB with two workers instead of
+	 * ~110 MiB, at the same ratio (docs/BENCHMARKS.md).
 	 */
 	if (threads > 1 && !ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_nbWorkers, threads)))
 		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_jobSize, 4 << 20);
