@@ -23,9 +23,10 @@ scripts/install-deps.sh
 [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
 
 echo "== build (-Werror, ASan+UBSan) into $build"
+mkdir -p "$build"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	-DHIVESNAP_WERROR=ON -DHIVESNAP_SANITIZE=ON >"$build.cmake.log" 2>&1 ||
-	{ mkdir -p "$(dirname "$build")"; cat "$build.cmake.log"; exit 1; }
+	-DHIVESNAP_WERROR=ON -DHIVESNAP_SANITIZE=ON >"$build/cmake.log" 2>&1 ||
+	{ cat "$build/cmake.log"; exit 1; }
 cmake --build "$build" -j "$jobs"
 
 export HS_TOOLS="$build/tests"
