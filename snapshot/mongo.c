@@ -253,6 +253,7 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 	hs_buf name = HS_BUF_INIT, chunk = HS_BUF_INIT;
 	bson_t indexes = BSON_INITIALIZER, empty = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
 	bool is_view = !strcmp(j->type, "view");
+	uint64_t reported = 0;  /* documents already counted in the progress */
 	char *meta = NULL;
 	const bson_t *doc;
 	bson_error_t berr;
@@ -294,9 +295,8 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 		if (chunk.len >= HS_MONGO_WRITE_CHUNK) {
 			if (hs_entry_write(en, chunk.data, chunk.len, e))
 				goto out;
-			pthread_mutex_lock(&run->mu);
-			hs_progress_add(run->c->progress, 0, chunk.len);
-			pthread_mutex_unlock(&run->mu);
+			hs_progress_add(run->c->progress, j->docs - reported, chunk.len);
+			reported = j->docs;
 			hs_buf_reset(&chunk);
 		}
 	}
@@ -307,9 +307,7 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 	}
 	if (chunk.len && hs_entry_write(en, chunk.data, chunk.len, e))
 		goto out;
-	pthread_mutex_lock(&run->mu);
-	hs_progress_add(run->c->progress, j->docs, chunk.len);
-	pthread_mutex_unlock(&run->mu);
+	hs_progress_add(run->c->progress, j->docs - reported, chunk.len);
 	hs_buf_reset(&name);
 	hs_buf_addf(&name, "mongo/%s/%s.metadata.json", j->db, j->coll);
 	if (hs_aw_add(run->c->aw, name.data, "mongo", meta, strlen(meta), 0, e))
