@@ -14,7 +14,7 @@ packages=(
 	libmongoc-dev libbson-dev libhiredis-dev librdkafka-dev libzstd-dev zstd
 	libcurl4-openssl-dev libyaml-dev libjansson-dev libssl-dev libcmocka-dev
 	redis-server redis-tools prometheus prometheus-alertmanager
-	python3 python3-jsonschema jq time file procps psmisc iproute2 clang
+	python3 python3-jsonschema jq time file procps psmisc iproute2 clang man-db dpkg-dev
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
