@@ -214,7 +214,7 @@ static void seed_ticket(seed_mongo *m, seed_rng *r, long i, bson_t *doc)
 	}
 	BSON_APPEND_ARRAY_BEGIN(doc, "steps", &arr);
 	for (long s = 0; s < nsteps; s++) {
-		char k[16];
+		char k[24];
 
 		snprintf(k, sizeof k, "%ld", s);
 		BSON_APPEND_DOCUMENT_BEGIN(&arr, k, &step);
@@ -252,7 +252,7 @@ static void seed_audit(seed_mongo *m, seed_rng *r, long i, bson_t *doc)
 	seed_utf8(doc, "result", res);
 	BSON_APPEND_ARRAY_BEGIN(doc, "violations", &arr);
 	for (long k = 0; k < nv; k++) {
-		char key[16];
+		char key[24];
 
 		snprintf(key, sizeof key, "%ld", k);
 		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &v);
@@ -295,7 +295,7 @@ static void seed_result(seed_mongo *m, seed_rng *r, long i, bson_t *doc)
 	BSON_APPEND_DOUBLE(doc, "duration_seconds", (double)dur / 1000.0);
 	BSON_APPEND_ARRAY_BEGIN(doc, "tickets", &arr);
 	for (long k = 0; k < ntk; k++) {
-		char key[16];
+		char key[24];
 
 		snprintf(key, sizeof key, "%ld", k);
 		snprintf(buf, sizeof buf, "tkt-%08ld", i * 8 + k);

@@ -296,7 +296,7 @@ static void sort_check(size_t n, size_t limit, bool expect_runs)
 	hs_error_init(&e);
 	srand(7);
 	for (i = 0; i < n; i++) {
-		char key[32], rec[48];
+		char key[32], rec[80];
 
 		snprintf(key, sizeof(key), "key:%05d", rand() % (int)(n / 2 + 1));
 		snprintf(rec, sizeof(rec), "rec of %s #%zu", key, i);
@@ -310,7 +310,7 @@ static void sort_check(size_t n, size_t limit, bool expect_runs)
 		if (!i || strcmp(keys[i], keys[i - 1]))
 			uniq++;
 	while ((rc = hs_rsort_next(s, &k, &kl, &r, &rl, &e)) == 1) {
-		char want[64];
+		char want[96];
 
 		assert_true(kl < sizeof(prev));
 		if (got)
