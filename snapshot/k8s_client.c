@@ -2,6 +2,7 @@
  * k8s_client.c - the Kubernetes API client of k8s_common.h: URL building,
  * status-to-error mapping, 429 retries and paginated lists.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -183,7 +184,18 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 	for (;;) {
 		if (hs_http_request(c->http, method, url.data, raw ? NULL : accept_json, content_type, body,
 				    body ? strlen(body) : 0, raw ? max_bytes : 0, &r, e) < 0) {
-			hs_err_prefix(e, "kubernetes '%s'", c->kc->server);
+			/* "cannot GET '<url>': <reason>" -> name the request as the API errors do */
+			const char *why = strstr(e->msg, "': ");
+			hs_buf res = HS_BUF_INIT, subj = HS_BUF_INIT;
+			char reason[HS_ERROR_MSG_MAX];
+
+			snprintf(reason, sizeof(reason), "%s", why ? why + 3 : e->msg);
+			hs_k8s_resource_name(&res, rq);
+			hs_k8s_subject(&subj, rq);
+			hs_err(e, e->code, "cannot %s %s %s: API server '%s': %s", rq->verb, res.data, subj.data,
+			       c->kc->server, reason);
+			hs_buf_release(&res);
+			hs_buf_release(&subj);
 			goto out;
 		}
 		if (r.status == 429 && attempt < c->retries_429) {

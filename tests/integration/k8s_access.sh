@@ -47,6 +47,27 @@ grep -q "unauthorized (401): the API server refused the credentials of user 'tok
 ! grep -q "$bad_token" "$work/err" "$work/out" || fail "the token appears in the output"
 ok "no token in the output"
 
+# 2b. an unreachable server and a silent one: one line naming the request, in the profile's timeout
+sed "s#$server#https://127.0.0.1:1#" "$work/bad.kubeconfig" >"$work/closed.kubeconfig"
+run_rc 3 env KUBECONFIG="$work/closed.kubeconfig" "$H" snapshot -p "$work/profile.yaml" --only k8s -o "$work/x.tar.zst" -q
+grep -q "cannot list deployments.apps in namespace '$NS': API server 'https://127.0.0.1:1': " "$work/err" ||
+	fail "unreachable unclear: $(cat "$work/err")"
+python3 -c 'import socket,time,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5); print(s.getsockname()[1]); sys.stdout.flush()
+conns=[]
+while True: c,_=s.accept(); conns.append(c)' >"$work/port" &
+silent=$!
+trap 'kill $silent 2>/dev/null; k8s_cleanup' EXIT
+for _ in $(seq 50); do [[ -s $work/port ]] && break; sleep 0.1; done
+sed "s#$server#https://127.0.0.1:$(cat "$work/port")#" "$work/bad.kubeconfig" >"$work/silent.kubeconfig"
+printf 'name: k8sfast\nk8s:\n  timeout_ms: 1500\n  namespaces:\n    - name: %s\n      deployments: ["*"]\n' "$NS" >"$work/fast.yaml"
+start=$(date +%s)
+run_rc 3 env KUBECONFIG="$work/silent.kubeconfig" "$H" snapshot -p "$work/fast.yaml" --only k8s -o "$work/x.tar.zst" -q
+(( $(date +%s) - start < 10 )) || fail "a silent API server took $(( $(date +%s) - start ))s with timeout_ms 1500"
+grep -qi "timeout\|timed out" "$work/err" || fail "silent server error does not say timeout: $(cat "$work/err")"
+ok "silent API server: timeout in $(( $(date +%s) - start ))s"
+kill $silent 2>/dev/null || true
+
 # 3. a read-only service account: snapshot ok, restore --execute 403 naming the verb
 kc create clusterrolebinding "$NS-reader" --clusterrole=hivesnap-reader \
 	--serviceaccount=neural-hive-orchestration:hivesnap-reader >/dev/null

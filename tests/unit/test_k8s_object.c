@@ -122,6 +122,23 @@ static void test_status_errors(void **state)
 	assert_non_null(strstr(e.msg, "verb=get resource=pods/log namespace=ns1 apiGroup=\"\""));
 }
 
+static void test_configmap_diff(void **state)
+{
+	json_t *arch = load("{\"data\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"},\"binaryData\":{\"bin\":\"AA==\"}}");
+	json_t *live = load("{\"data\":{\"a\":\"1\",\"b\":\"9\",\"d\":\"4\"}}");
+	hs_buf b = HS_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(hs_k8s_cm_diff(arch, live, &b), 4);
+	assert_string_equal(b.data, "~b +c +bin -d");
+	hs_buf_reset(&b);
+	assert_int_equal(hs_k8s_cm_diff(arch, arch, &b), 0);
+	assert_int_equal(b.len, 0);
+	hs_buf_release(&b);
+	json_decref(arch);
+	json_decref(live);
+}
+
 static void test_selected(void **state)
 {
 	const char *names[] = { "a", "b" };
@@ -142,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_strip_status),
 		cmocka_unit_test(test_template_references),
 		cmocka_unit_test(test_status_errors),
+		cmocka_unit_test(test_configmap_diff),
 		cmocka_unit_test(test_selected),
 	};
 
