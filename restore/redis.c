@@ -86,6 +86,7 @@ typedef struct hs_rrest_pass {
 	bool set_pxat;              /* server >= 6.2: SET ... PXAT */
 	/* plan: EXISTS queued */
 	size_t nexists;
+	hs_ritems exkeys;           /* plan: keys of the next EXISTS */
 	hs_ritems args;             /* arguments of the command being built */
 	const char **argp;          /* argv of hs_rrest_send */
 	size_t *argl;
@@ -570,20 +571,33 @@ out:
 	return ret;
 }
 
-/* Plan: read the EXISTS replies queued so far. */
+/* Plan: count with one EXISTS k1 k2 ... how many of the batch's keys exist. */
 static int hs_rrest_exists_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 {
+	hs_ritems *k = &p->exkeys;
+	redisReply *r;
 	size_t i;
 
-	for (i = 0; i < p->nexists; i++) {
-		redisReply *r = hs_redis_get_reply(p->c, e);
-
-		if (!r)
-			return -1;
-		if (r->type == REDIS_REPLY_INTEGER && r->integer > 0)
-			d->existing++;
-		freeReplyObject(r);
+	if (!k->n)
+		return 0;
+	if (k->n + 1 > p->argcap) {
+		p->argcap = (k->n + 1) * 2;
+		p->argp = hs_xrealloc(p->argp, p->argcap * sizeof(*p->argp));
+		p->argl = hs_xrealloc(p->argl, p->argcap * sizeof(*p->argl));
 	}
+	p->argp[0] = "EXISTS";
+	p->argl[0] = 6;
+	for (i = 0; i < k->n; i++) {
+		p->argp[i + 1] = hs_ritems_at(k, i);
+		p->argl[i + 1] = k->len[i];
+	}
+	r = hs_redis_cmd(p->c, e, (int)k->n + 1, p->argp, p->argl);
+	if (!r)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		d->existing += (uint64_t)r->integer;
+	freeReplyObject(r);
+	hs_ritems_reset(k);
 	p->nexists = 0;
 	return 0;
 }
@@ -647,7 +661,25 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 			break;
 		lineno++;
 		json_decref(rec);
-		rec = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &jerr);
+		rec = NULL;
+		if (!p->execute) {
+			/*
+			 * The plan needs key, type and expiry only: parse the part of
+			 * the line before the value.  ,"value": cannot occur inside a
+			 * JSON string (its quote would be escaped), so the first one
+			 * ends the prefix.
+			 */
+			const char *v = memmem(line.data, line.len, ",\"value\":", 9);
+
+			if (v) {
+				hs_buf_reset(&p->tmp);
+				hs_buf_add(&p->tmp, line.data, (size_t)(v - line.data));
+				hs_buf_adds(&p->tmp, ",\"value\":null}");
+				rec = json_loadb(p->tmp.data, p->tmp.len, JSON_ALLOW_NUL, &jerr);
+			}
+		}
+		if (!rec)
+			rec = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &jerr);
 		type = json_string_value(json_object_get(rec, "type"));
 		exp = json_object_get(rec, "expire_at_ms");
 		if (!rec || !type || hs_redis_bytes_from_json(json_object_get(rec, "key"), &key) ||
@@ -691,10 +723,7 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 				goto out;
 			}
 		} else {
-			const char *argv[2] = { "EXISTS", key.data };
-			size_t lens[2] = { 6, key.len };
-
-			redisAppendCommandArgv(p->c, 2, argv, lens);
+			hs_ritems_add(&p->exkeys, key.data, key.len);
 			p->nexists++;
 		}
 		d->written++;
@@ -816,6 +845,7 @@ out:
 	free(p->argp);
 	free(p->argl);
 	hs_ritems_release(&p->args);
+	hs_ritems_release(&p->exkeys);
 	hs_buf_release(&p->tmp);
 	return ret;
 }
