@@ -179,7 +179,8 @@ int hs_archive_manifest(const char *path, json_t **manifest, json_t **header, hs
 
 /*
  * Check that an entry name is safe: relative, no "..", "." or empty
- * components, no backslash, no control bytes, at most 4096 bytes.
+ * components, no backslash, no control bytes, valid UTF-8 (names are JSON
+ * strings in the manifest), at most 4096 bytes.
  */
 bool hs_entry_name_safe(const char *name);
 

@@ -76,13 +76,19 @@ struct hs_reader {
 	bool failed;
 };
 
-/* Copy a name for an error message: control bytes as '?', long names cut. */
+/* Copy a name for an error message: control bytes (and all of a non-UTF-8
+ * name's bytes >= 0x80) as '?', long names cut. */
 static const char *hs_rd_pname(const char *name, char *out, size_t n)
 {
+	json_t *utf8 = json_string(name);
 	size_t i, j = 0;
 
-	for (i = 0; name[i] && j + 4 < n; i++)
-		out[j++] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) ? '?' : name[i];
+	for (i = 0; name[i] && j + 4 < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		out[j++] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : name[i];
+	}
+	json_decref(utf8);
 	if (name[i]) {
 		memcpy(out + j, "...", 3);
 		j += 3;
@@ -597,7 +603,7 @@ static int hs_rd_advance(hs_reader *r, hs_error *e)
 	}
 	hs_rd_pname(name, pn, sizeof(pn));
 	if (!hs_entry_name_safe(name)) {
-		hs_err(e, HS_EXIT_INTEGRITY, "'%s': entry '%s': unsafe name (absolute, '..' or control bytes)",
+		hs_err(e, HS_EXIT_INTEGRITY, "'%s': entry '%s': unsafe name (absolute, '..', control bytes or not UTF-8)",
 		       r->path, pn);
 		goto fail;
 	}

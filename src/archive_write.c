@@ -66,6 +66,41 @@ struct hs_entry {
 	bool failed;
 };
 
+/* Is s (NUL-terminated) valid UTF-8, without overlongs or surrogates? */
+static bool hs_aw_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p;
+		size_t n, i;
+		unsigned long cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 bool hs_entry_name_safe(const char *name)
 {
 	const char *p = name, *comp = name;
@@ -92,7 +127,7 @@ bool hs_entry_name_safe(const char *name)
 		if (c < 0x20 || c == 0x7f || c == '\\')
 			return false;
 	}
-	return true;
+	return hs_aw_utf8(name);
 }
 
 /* Format unix milliseconds as RFC 3339 UTC, with or without milliseconds. */

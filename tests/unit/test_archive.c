@@ -476,6 +476,11 @@ static void test_writer_files_and_names(void **state)
 	assert_true(hs_entry_name_safe("a..b/.c/d."));
 	assert_false(hs_entry_name_safe("a/./b"));
 	assert_false(hs_entry_name_safe("a\x7f"));
+	assert_false(hs_entry_name_safe("mongo/bad\xff.bson"));
+	assert_false(hs_entry_name_safe("a\xc0\xaf"));       /* overlong '/' */
+	assert_false(hs_entry_name_safe("a\xed\xa0\x80"));  /* surrogate */
+	assert_true(hs_entry_name_safe("k8s/fluxo-ç/ação.json"));
+	assert_true(hs_entry_name_safe("diag/\xf0\x9f\x90\x9d.json"));
 	hs_buf_release(&path);
 	rm_dir(dir);
 }
@@ -560,6 +565,7 @@ static void test_bad_fixtures_refused(void **state)
 		{ "sha256sums-not-last", HS_EXIT_INTEGRITY, "after SHA256SUMS" },
 		{ "gnu-longname", HS_EXIT_INTEGRITY, "GNU long name is not allowed" },
 		{ "pax-global-header", HS_EXIT_INTEGRITY, "pax global header is not allowed" },
+		{ "name-not-utf8", HS_EXIT_INTEGRITY, "entry 'mongo/bad?.bson': unsafe name" },
 	};
 	json_t *manifest = NULL, *header = NULL;
 	hs_error e;
