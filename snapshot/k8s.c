@@ -190,6 +190,8 @@ static int hs_k8s_deployments(hs_k8s_run *run, const hs_profile_k8s_ns *pns, jso
 					"secrets", hs_k8s_template_secrets(tmpl));
 			json_object_set(doc, "created", json_object_get(json_object_get(rs, "metadata"),
 									 "creationTimestamp"));
+			/* the ReplicaSet's annotations but kubectl's skipped ones, for rollback */
+			json_object_set_new(doc, "annotations", hs_k8s_rollback_annotations(NULL, rs));
 			hs_buf_reset(&name);
 			hs_buf_addf(&name, "k8s/%s/deployments/%s/revisions/%s.json", pns->name, dn, rev);
 			if (hs_aw_add_json(run->c->aw, name.data, "k8s", doc, 1, e) < 0) {

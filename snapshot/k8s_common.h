@@ -91,6 +91,14 @@ void hs_k8s_strip(json_t *obj, bool keep_status);
 json_t *hs_k8s_template_configmaps(const json_t *tmpl);
 json_t *hs_k8s_template_secrets(const json_t *tmpl);
 
+/*
+ * The annotations `kubectl rollout undo` gives a Deployment: deploy's
+ * (may be NULL) of kubectl's skip list (last-applied, revision, ...),
+ * then every other one of rs (a ReplicaSet, or an archived revision with
+ * an "annotations" object).  A new object.
+ */
+json_t *hs_k8s_rollback_annotations(const json_t *deploy, const json_t *rs);
+
 /* True when list (profile names) is empty-or-has "*" or contains name. */
 bool hs_k8s_selected(const char *const *names, size_t n, const char *name, bool empty_means_all);
 

@@ -172,3 +172,38 @@ bool hs_k8s_selected(const char *const *names, size_t n, const char *name, bool 
 			return true;
 	return false;
 }
+
+/* The annotations `kubectl rollout undo` does not copy from a ReplicaSet. */
+static const char *const hs_k8s_skip_ann[] = {
+	"kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
+	"deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
+	"deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to", NULL
+};
+
+static bool hs_k8s_skipped_ann(const char *k)
+{
+	size_t i;
+
+	for (i = 0; hs_k8s_skip_ann[i]; i++)
+		if (!strcmp(hs_k8s_skip_ann[i], k))
+			return true;
+	return false;
+}
+
+json_t *hs_k8s_rollback_annotations(const json_t *deploy, const json_t *rs)
+{
+	json_t *out = json_object(), *v;
+	json_t *dann = json_object_get(json_object_get(deploy, "metadata"), "annotations");
+	json_t *rann = json_object_get(rs, "annotations");
+	const char *k;
+
+	if (!json_is_object(rann))
+		rann = json_object_get(json_object_get(rs, "metadata"), "annotations");
+	json_object_foreach(dann, k, v)
+		if (hs_k8s_skipped_ann(k))
+			json_object_set(out, k, v);
+	json_object_foreach(rann, k, v)
+		if (!hs_k8s_skipped_ann(k))
+			json_object_set(out, k, v);
+	return out;
+}

@@ -7,9 +7,9 @@
  *   - default revision: the highest archived revision other than the live
  *     Deployment's current one (kubectl: "the previous revision");
  *   - the template's pod-template-hash label is dropped;
- *   - annotations: the live ones are kept and kubernetes.io/change-cause
- *     is set to the revision's (or removed when it had none), as kubectl
- *     copies the ReplicaSet's annotations but the skipped ones;
+ *   - annotations as kubectl sets them: the live Deployment's of kubectl's
+ *     skip list (revision, last-applied, ...) plus the ReplicaSet's other
+ *     ones, as archived with the revision;
  *   - a paused Deployment is refused (exit 5); a live template equal to
  *     the revision's is "nothing to do" (exit 0).
  * --with-configmaps restores, before the Deployment, the ConfigMaps the
@@ -368,13 +368,18 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		if (!nothing) {
 			hs_k8s_req pr = get;
 
-			ann = json_deep_copy(json_object_get(json_object_get(live, "metadata"), "annotations"));
-			if (!ann)
-				ann = json_object();
-			if (cause)
-				json_object_set_new(ann, "kubernetes.io/change-cause", json_string(cause));
-			else
-				json_object_del(ann, "kubernetes.io/change-cause");
+			if (json_is_object(json_object_get(rev, "annotations"))) {
+				ann = hs_k8s_rollback_annotations(live, rev);
+			} else {
+				/* an archive without the ReplicaSet's annotations: keep the live ones */
+				ann = json_deep_copy(json_object_get(json_object_get(live, "metadata"), "annotations"));
+				if (!ann)
+					ann = json_object();
+				if (cause)
+					json_object_set_new(ann, "kubernetes.io/change-cause", json_string(cause));
+				else
+					json_object_del(ann, "kubernetes.io/change-cause");
+			}
 			patch = json_pack("[{s:s, s:s, s:O}, {s:s, s:s, s:O}, {s:s, s:s, s:O}]",
 					  "op", "test", "path", "/metadata/resourceVersion", "value",
 					  json_object_get(json_object_get(live, "metadata"), "resourceVersion"),

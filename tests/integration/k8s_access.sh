@@ -57,7 +57,7 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5); print(s.getsockname()[1
 conns=[]
 while True: c,_=s.accept(); conns.append(c)' >"$work/port" &
 silent=$!
-trap 'kill $silent 2>/dev/null; k8s_cleanup' EXIT
+trap 'kill $silent 2>/dev/null || true; k8s_cleanup' EXIT
 for _ in $(seq 50); do [[ -s $work/port ]] && break; sleep 0.1; done
 sed "s#$server#https://127.0.0.1:$(cat "$work/port")#" "$work/bad.kubeconfig" >"$work/silent.kubeconfig"
 printf 'name: k8sfast\nk8s:\n  timeout_ms: 1500\n  namespaces:\n    - name: %s\n      deployments: ["*"]\n' "$NS" >"$work/fast.yaml"

@@ -14,8 +14,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 kc() { "$HIVESNAP_K8S_BIN/kubectl" "$@"; }
 
+# k8s_ns_remove NS: no namespace controller runs on the peer, so delete the
+# objects, then the namespace, then clear its finalizer so it goes away.
+k8s_ns_remove() {
+	kc -n "$1" delete deployments,replicasets,configmaps,pods --all --wait=false >/dev/null 2>&1 || true
+	kc delete namespace "$1" --wait=false >/dev/null 2>&1 || true
+	kc get namespace "$1" -o json 2>/dev/null | jq '.spec.finalizers = []' |
+		kc replace --raw "/api/v1/namespaces/$1/finalize" -f - >/dev/null 2>&1 || true
+}
+
 k8s_cleanup() {
-	kc delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+	k8s_ns_remove "$NS"
 	kc delete clusterrolebinding "$NS-reader" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
@@ -71,6 +80,7 @@ metadata:
   annotations:
     deployment.kubernetes.io/revision: "$1"
     kubernetes.io/change-cause: "$3"
+    hivesnap.test/note: "r$1"
   ownerReferences:
   - {apiVersion: apps/v1, kind: Deployment, name: web, uid: $5, controller: true, blockOwnerDeletion: true}
 spec:

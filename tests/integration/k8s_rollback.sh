@@ -35,6 +35,9 @@ run_rc 0 "$H" rollback -p "$work/profile.yaml" "$A" --deployment "$NS/web" --exe
 expect_eq "image after rollback" "$(k8s_image)" nginx:1
 expect_eq "pod-template-hash label" "$(kc -n "$NS" get deployment web -o jsonpath='{.spec.template.metadata.labels}')" '{"app":"web"}'
 expect_eq "change-cause" "$(kc -n "$NS" get deployment web -o jsonpath='{.metadata.annotations.kubernetes\.io/change-cause}')" "v1: first"
+# annotations as kubectl sets them: the ReplicaSet's, but the Deployment keeps its revision
+expect_eq "ReplicaSet annotation copied" "$(kc -n "$NS" get deployment web -o jsonpath='{.metadata.annotations.hivesnap\.test/note}')" r1
+expect_eq "revision annotation kept" "$(kc -n "$NS" get deployment web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" 2
 
 # 4. the same revision again: nothing to do, exit 0
 run_rc 0 "$H" rollback -p "$work/profile.yaml" "$A" --deployment "$NS/web" --revision 1 --execute

@@ -139,6 +139,24 @@ static void test_configmap_diff(void **state)
 	json_decref(live);
 }
 
+static void test_rollback_annotations(void **state)
+{
+	json_t *d = load("{\"metadata\":{\"annotations\":{\"deployment.kubernetes.io/revision\":\"3\","
+			 "\"team\":\"a\",\"kubernetes.io/change-cause\":\"new\"}}}");
+	json_t *rs = load("{\"metadata\":{\"annotations\":{\"deployment.kubernetes.io/revision\":\"1\","
+			  "\"deployment.kubernetes.io/desired-replicas\":\"2\",\"kubernetes.io/change-cause\":\"old\"}}}");
+	json_t *got = hs_k8s_rollback_annotations(d, rs);
+
+	(void)state;
+	assert_json(got, "{\"deployment.kubernetes.io/revision\":\"3\",\"kubernetes.io/change-cause\":\"old\"}");
+	json_decref(got);
+	got = hs_k8s_rollback_annotations(NULL, rs);
+	assert_json(got, "{\"kubernetes.io/change-cause\":\"old\"}");
+	json_decref(got);
+	json_decref(d);
+	json_decref(rs);
+}
+
 static void test_selected(void **state)
 {
 	const char *names[] = { "a", "b" };
@@ -160,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_template_references),
 		cmocka_unit_test(test_status_errors),
 		cmocka_unit_test(test_configmap_diff),
+		cmocka_unit_test(test_rollback_annotations),
 		cmocka_unit_test(test_selected),
 	};
 
