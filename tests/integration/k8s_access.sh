@@ -94,6 +94,8 @@ k8s:
       logs: {tail_lines: 0, limit_bytes: 2000}
     - name: neural-hive-orchestration
       deployments: ["*"]
+      pods: "app=orchestrator-dynamic"
+      logs: {tail_lines: 5, previous: true}
 EOF
 L=$work/logs.tar.zst
 run_rc 0 "$H" snapshot -p "$work/logs.yaml" --only k8s -o "$L" -q
@@ -103,6 +105,12 @@ while read -r size name; do
 	((size > 0 && size <= 2000)) || fail "$name is $size bytes, limit 2000"
 done <"$work/logs"
 ok "every log within 2000 bytes"
+# the crash-looping pod: its previous container's log, tail 5 lines; a waiting container has no current log
+grep -Eq 'k8s/neural-hive-orchestration/logs/orchestrator-dynamic-[a-z0-9]+-b7x2q/orchestrator\.previous\.log$' <("$H" ls "$L") ||
+	fail "no previous log of the crash-looping pod: $("$H" ls "$L" | grep orchestration/logs)"
+"$H" ls "$L" | awk '$NF ~ /b7x2q\/orchestrator\.log$/ {found=1} END {exit found}' || fail "a current log for a waiting container"
+prev=$("$H" ls "$L" | awk '$NF ~ /b7x2q\/orchestrator\.previous\.log$/ {print $NF}')
+expect_eq "previous log lines (tail_lines 5)" "$("$H" cat "$L" "$prev" | wc -l)" 5
 run_rc 0 "$H" extract "$L" "$work/x"
 ! grep -rq hsfixture-SECRET "$work/x" || fail "a Secret value reached the archive"
 ok "no Secret value in the archive"
