@@ -72,7 +72,10 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path,
 /*
  * Open a new entry of unknown size.  name is the path inside the archive
  * (checked: relative, no "..", no empty component); source is "mongo",
- * "redis", "kafka", "k8s", "diag" or NULL.  Thread-safe.
+ * "redis", "kafka", "k8s", "diag" or NULL.  Thread-safe.  hivesnap.json,
+ * manifest.json and SHA256SUMS are reserved, and a name already committed
+ * is refused (at begin, or at commit when two open entries share it).
+ * Bytes beyond 1 MiB spool to an unlinked file in the archive's folder.
  */
 int hs_entry_begin(hs_archive_writer *w, const char *name, const char *source,
 		   hs_entry **out, hs_error *e);
