@@ -315,7 +315,7 @@ static int hs_kc_load_file(const char *path, const char *context, hs_kubeconfig 
 		dir[0] = '\0';
 	ret = hs_kubeconfig_parse(bytes, strlen(bytes), context, slash ? dir : NULL, out, e);
 	if (ret < 0)
-		hs_err_prefix(e, "kubeconfig '%s'", path);
+		hs_err_prefix(e, "'%s'", path);
 	free(bytes);
 	free(dir);
 	return ret;

@@ -24,6 +24,10 @@ ok "kubectl apply --dry-run=server accepts it"
 	fail "no k8s resourceVersion watermark: $(head -c 1000 "$work/inspect.json")"
 ok "watermark present"
 
+# --to-context: an unknown context is bad input (65) naming it and the kubeconfig
+run_rc 65 "$H" restore -p "$work/profile.yaml" --only k8s --to-context nope "$A"
+grep -q "'$KUBECONFIG': kubeconfig has no context 'nope'" "$work/err" || fail "unclear: $(cat "$work/err")"
+
 # live changes after the snapshot
 kc -n "$NS" patch configmap app-config -p '{"data":{"mode":"two","added":"x"}}' >/dev/null
 kc -n "$NS" delete configmap extra-config >/dev/null
