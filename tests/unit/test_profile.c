@@ -221,7 +221,13 @@ static void test_builtin(void **state)
 	int found_cb = 0;
 
 	(void)state;
+	/* the defaults, whatever environment the suite runs in (test.sh exports the peers') */
 	unsetenv("HIVESNAP_MONGO_URI");
+	unsetenv("HIVESNAP_KAFKA_BROKERS");
+	unsetenv("HIVESNAP_PROMETHEUS_URL");
+	unsetenv("HIVESNAP_ALERTMANAGER_URL");
+	unsetenv("HIVESNAP_ETCD_URL");
+	unsetenv("KUBECONFIG");
 	setenv("HIVESNAP_REDIS_URI", "redis://:pw@10.0.0.9:6380/0", 1);
 	hs_error_init(&e);
 	if (hs_profile_load(&p, NULL, &e))
