@@ -112,13 +112,15 @@ U="mongodb://127.0.0.1:$port/"
 "$T" seed "$U" hs_it_faults big 20000
 "$T" seed "$U" hs_it_faults small 10
 kill_mid() { # OUTPUT-ARGS...: start a snapshot, kill the server while it reads
-	"$HIVESNAP" snapshot "$@" --quiet >"$work/o" 2>"$work/e" &
+	# not --quiet: the "capture started" log line (info) is the signal
+	"$HIVESNAP" snapshot "$@" >"$work/o" 2>"$work/e" &
 	local spid=$! i
-	for i in $(seq 200); do
-		grep -q 'capture started' "$work/e" 2>/dev/null && break
-		sleep 0.05
+	for i in $(seq 400); do
+		grep -q 'source=mongo msg="capture started"' "$work/e" 2>/dev/null && break
+		sleep 0.025
 	done
-	sleep 1.5
+	grep -q 'source=mongo msg="capture started"' "$work/e" || fail "the snapshot never started capturing mongo"
+	sleep 0.3
 	kill -9 "$fpid"
 	wait "$fpid" 2>/dev/null || true
 	fpid=
