@@ -48,7 +48,8 @@ const char hs_cmd_restore_usage[] =
 	"  --restart               restart Deployments that use a restored ConfigMap\n"
 	"  --stop-on-error         stop at the first failed item instead of counting it\n"
 	"  --execute               carry the plan out\n\n"
-	"Exit: 0 done (or planned), 3 failed, 4 bad archive, 5 precondition refused, 64 usage, 65 newer format.\n";
+	"Exit: 0 done (or planned), 2 done but some items failed (counted in the report; without\n"
+	"--stop-on-error), 3 stopped, 4 bad archive, 5 precondition refused, 64 usage, 65 newer format.\n";
 
 /* The SPEC's restore order. */
 static const char *const hs_restore_order[] = { "kafka", "redis", "mongo", "k8s", NULL };
@@ -275,8 +276,26 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 							  rs[i].result));
 	}
 	rc = failed_at >= 0 ? -1 : 0;
+	/* Items that failed without stopping the run (no --stop-on-error): partial, exit 2. */
+	if (o.execute && failed_at < 0) {
+		json_int_t nfail = 0;
+
+		for (i = 0; i < nsrc; i++) {
+			size_t k;
+			json_t *step;
+
+			json_array_foreach(rs[i].result, k, step)
+				if (json_is_integer(json_object_get(step, "failed")))
+					nfail += json_integer_value(json_object_get(step, "failed"));
+		}
+		if (nfail > 0) {
+			rc = HS_EXIT_PARTIAL;
+			hs_log(HS_LOG_WARN, NULL, "restore finished, but %lld items failed (see the report)",
+			       (long long)nfail);
+		}
+	}
 	report = json_pack("{s:s, s:b, s:o, s:i}", "archive", archive, "execute", o.execute, "sources",
-			   jsources, "exit_code", failed_at >= 0 ? (e->code ? e->code : HS_EXIT_FAILURE) : 0);
+			   jsources, "exit_code", failed_at >= 0 ? (e->code ? e->code : HS_EXIT_FAILURE) : rc);
 	if (ctx->json) {
 		json_dumpf(report, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', ctx->out);
