@@ -22,5 +22,6 @@ const hs_cmd hs_commands[] = {
 	{ "snapshot", hs_cmd_snapshot, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "capture the configured sources into one archive", hs_cmd_snapshot_usage },
 	{ "restore", hs_cmd_restore, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "replay an archive into the targets (plan only without --execute)", hs_cmd_restore_usage },
 	{ "rollback", hs_cmd_rollback, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "roll a Deployment back to an archived revision (plan only without --execute)", hs_cmd_rollback_usage },
+	{ "diff", hs_cmd_diff, HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };

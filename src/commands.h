@@ -34,4 +34,7 @@ extern const char hs_cmd_verify_usage[];
 int hs_cmd_extract(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_extract_usage[];
 
+int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_diff_usage[];
+
 #endif

@@ -1,0 +1,438 @@
+/*
+ * cmd_diff.c - `hivesnap diff A B [--only SOURCES] [--details] [--limit N] [--json]`.
+ *
+ * What changed from archive A (older) to archive B (newer).  Both archives
+ * are verified in full first (hs_archive_verify), so nothing is ever
+ * printed as a diff of a corrupt archive (exit 4).  Then:
+ *
+ *  1. entry level, from the two manifests: entries only in B (added), only
+ *     in A (removed), in both with a different sha256 (changed).  Entries
+ *     that change at every capture and carry no data of their own are
+ *     left out: hivesnap.json (creation time, host) and redis/server.json
+ *     (replication offset and times at the scan);
+ *  2. record level, for changed entries a module understands (src/diff.h):
+ *     redis/db<N>.jsonl key by key.  Both entries are spooled to unlinked
+ *     temporary files in one more pass over each archive, then merged as
+ *     streams, so memory stays bounded whatever the sizes.
+ *
+ * The text report is a summary table (one line per changed entry: a
+ * collection, a Redis db, a group, an object), then with --details the
+ * changed records, at most --limit per entry.  --json prints one object,
+ * schemas/diff.schema.json.  Exit 0 equal, 1 different.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "buf.h"
+#include "commands.h"
+#include "diff.h"
+
+#define HS_DIFF_DEFAULT_LIMIT 20
+#define HS_DIFF_CHUNK (64 * 1024)
+
+const char hs_cmd_diff_usage[] =
+	"usage: hivesnap diff A B [--only SOURCES] [--details] [--limit N] [--json]\n\n"
+	"Show what changed from archive A (the older) to archive B.  Both archives\n"
+	"are verified in full first.  The report starts with a summary table, one\n"
+	"line per entry that was added, removed or changed (a MongoDB collection,\n"
+	"a Redis db, a Kafka group, a Kubernetes object), with counts of added,\n"
+	"removed and changed records where the entry's format is understood\n"
+	"(Redis: keys; others: whole entries for now).\n\n"
+	"  --only SOURCES  comma-separated: mongo, redis, kafka, k8s, diag\n"
+	"  --details       list the changed records (keys) under the table\n"
+	"  --limit N       at most N records per entry with --details (default 20)\n"
+	"  --json          print one JSON object (schemas/diff.schema.json)\n\n"
+	"hivesnap.json and redis/server.json, which differ at every capture, are\n"
+	"not compared.  --live (diff against the live system) is not available yet.\n\n"
+	"Exit: 0 equal, 1 different, 3 cannot read a file, 4 an archive is not a\n"
+	"hivesnap archive or is corrupt, 64 usage, 65 newer format version or a\n"
+	"malformed record.\n";
+
+static const char *const hs_diff_sources[] = { "mongo", "redis", "kafka", "k8s", "diag", NULL };
+
+/* A changed entry whose records are compared, with both sides spooled. */
+typedef struct hs_diff_spool {
+	const char *name;    /* borrowed from the manifest */
+	json_t *change;      /* borrowed: its object in the changes array */
+	FILE *f[2];          /* A's and B's bytes */
+} hs_diff_spool;
+
+/*
+ * Parse --only into a mask over hs_diff_sources (bit i); 0 with an error
+ * naming the unknown source.
+ */
+static int hs_diff_parse_only(const char *arg, unsigned *mask, hs_error *e)
+{
+	const char *p = arg;
+
+	*mask = 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; hs_diff_sources[i]; i++)
+			if (strlen(hs_diff_sources[i]) == n && !strncmp(p, hs_diff_sources[i], n))
+				break;
+		if (!hs_diff_sources[i])
+			return hs_err(e, HS_EXIT_USAGE, "diff: unknown source '%.*s' in --only", (int)n, p);
+		*mask |= 1u << i;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!*mask)
+		return hs_err(e, HS_EXIT_USAGE, "diff: --only needs at least one source");
+	return 0;
+}
+
+/* True when an entry of this source is in scope (mask 0: all). */
+static bool hs_diff_in_scope(const char *source, unsigned mask)
+{
+	size_t i;
+
+	if (!mask)
+		return true;
+	if (!source)
+		return false;
+	for (i = 0; hs_diff_sources[i]; i++)
+		if (!strcmp(source, hs_diff_sources[i]))
+			return (mask >> i) & 1u;
+	return false;
+}
+
+/* Entries never compared: they differ at every capture. */
+static bool hs_diff_volatile(const char *name)
+{
+	return !strcmp(name, "hivesnap.json") || !strcmp(name, "redis/server.json");
+}
+
+/* True for entries compared record by record. */
+static bool hs_diff_has_records(const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl");
+}
+
+/*
+ * The manifest's entries of path as an object name -> entry (borrowed
+ * from *manifest, which the caller frees).
+ */
+static int hs_diff_load(const char *path, json_t **manifest, json_t **byname, hs_error *e)
+{
+	json_t *header = NULL, *entries, *ent;
+	size_t i;
+
+	*byname = NULL;
+	if (hs_archive_manifest(path, manifest, &header, e))
+		return -1;
+	json_decref(header);
+	entries = json_object_get(*manifest, "entries");
+	if (!json_is_array(entries))
+		return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': manifest has no entry list", path);
+	*byname = json_object();
+	json_array_foreach(entries, i, ent) {
+		const char *name = json_string_value(json_object_get(ent, "name"));
+
+		if (!name || !json_is_string(json_object_get(ent, "sha256")))
+			return hs_err(e, HS_EXIT_INTEGRITY,
+				      "cannot read '%s': manifest entry %zu has no name or sha256", path, i);
+		json_object_set(*byname, name, ent);
+	}
+	return 0;
+}
+
+/* One change record: {"entry", "source", "change", "added", "removed", "changed"}. */
+static json_t *hs_diff_change(const char *name, const json_t *ent, const char *change)
+{
+	const json_t *src = json_object_get(ent, "source");
+	json_int_t items = json_integer_value(json_object_get(ent, "items"));
+	bool counted = hs_diff_has_records(name);
+
+	return json_pack("{s:s, s:O, s:s, s:o, s:o, s:o}", "entry", name, "source",
+			 src ? src : json_null(), "change", change,
+			 "added", counted && !strcmp(change, "added") ? json_integer(items) : json_null(),
+			 "removed", counted && !strcmp(change, "removed") ? json_integer(items) : json_null(),
+			 "changed", json_null());
+}
+
+/*
+ * Read archive path once and copy each spooled entry's bytes to side's
+ * temporary file.  The archive was verified, but the reader checks again.
+ */
+static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, int side, hs_error *e)
+{
+	hs_reader *r = NULL;
+	hs_reader_entry ent;
+	char *chunk = NULL;
+	size_t i;
+	ssize_t n;
+	int rc = -1, more;
+
+	if (!nsp)
+		return 0;
+	if (hs_reader_open(&r, path, e))
+		goto out;
+	chunk = hs_xmalloc(HS_DIFF_CHUNK);
+	while ((more = hs_reader_next(r, &ent, e)) == 1) {
+		for (i = 0; i < nsp && strcmp(sp[i].name, ent.name); i++)
+			;
+		if (i == nsp)
+			continue;
+		sp[i].f[side] = tmpfile();
+		if (!sp[i].f[side]) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': no temporary file",
+				     ent.name);
+			goto out;
+		}
+		while ((n = hs_reader_read(r, chunk, HS_DIFF_CHUNK, e)) > 0) {
+			if (fwrite(chunk, 1, (size_t)n, sp[i].f[side]) != (size_t)n) {
+				hs_err_errno(e, HS_EXIT_FAILURE, errno,
+					     "cannot diff '%s': cannot write the temporary file", ent.name);
+				goto out;
+			}
+		}
+		if (n < 0)
+			goto out;
+		if (fflush(sp[i].f[side]) || fseek(sp[i].f[side], 0, SEEK_SET)) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno,
+				     "cannot diff '%s': cannot write the temporary file", ent.name);
+			goto out;
+		}
+	}
+	if (more < 0)
+		goto out;
+	for (i = 0; i < nsp; i++)
+		if (!sp[i].f[side]) {
+			hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': entry '%s' is missing", path,
+			       sp[i].name);
+			goto out;
+		}
+	rc = 0;
+out:
+	free(chunk);
+	hs_reader_free(r);
+	return rc;
+}
+
+/* A count column: the number, or "-" when not known. */
+static void hs_diff_col(FILE *out, const json_t *v)
+{
+	if (json_is_integer(v))
+		fprintf(out, " %8" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		fprintf(out, " %8s", "-");
+}
+
+/* The text report: summary table, then the records with --details. */
+static void hs_diff_print_text(FILE *out, const char *a, const char *b, const json_t *changes,
+			       bool details)
+{
+	const json_t *ch, *it;
+	size_t i, j;
+
+	if (!json_array_size(changes)) {
+		fprintf(out, "equal: '%s' and '%s' hold the same data\n", a, b);
+		return;
+	}
+	fprintf(out, "%-6s %-8s %8s %8s %8s  %s\n", "SOURCE", "CHANGE", "ADDED", "REMOVED", "CHANGED",
+		"ENTRY");
+	json_array_foreach(changes, i, ch) {
+		const char *src = json_string_value(json_object_get(ch, "source"));
+
+		fprintf(out, "%-6s %-8s", src ? src : "-",
+			json_string_value(json_object_get(ch, "change")));
+		hs_diff_col(out, json_object_get(ch, "added"));
+		hs_diff_col(out, json_object_get(ch, "removed"));
+		hs_diff_col(out, json_object_get(ch, "changed"));
+		fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
+	}
+	if (!details)
+		return;
+	json_array_foreach(changes, i, ch) {
+		const json_t *items = json_object_get(ch, "items");
+		json_int_t total = 0;
+
+		if (!json_array_size(items))
+			continue;
+		fprintf(out, "\n%s:\n", json_string_value(json_object_get(ch, "entry")));
+		json_array_foreach(items, j, it) {
+			const char *c = json_string_value(json_object_get(it, "change"));
+			char *key = json_dumps(json_object_get(it, "key"), JSON_ENCODE_ANY | JSON_COMPACT);
+			const json_t *fields = json_object_get(it, "fields");
+
+			fprintf(out, "  %c %s", c[0] == 'a' ? '+' : c[0] == 'r' ? '-' : '~', key ? key : "?");
+			if (json_is_array(fields)) {
+				const json_t *f;
+				size_t k;
+
+				fputs(" (", out);
+				json_array_foreach(fields, k, f)
+					fprintf(out, "%s%s", k ? ", " : "", json_string_value(f));
+				fputc(')', out);
+			}
+			fputc('\n', out);
+			free(key);
+		}
+		total = json_integer_value(json_object_get(ch, "added")) +
+			json_integer_value(json_object_get(ch, "removed")) +
+			json_integer_value(json_object_get(ch, "changed"));
+		if (total > (json_int_t)json_array_size(items))
+			fprintf(out, "  ... %" JSON_INTEGER_FORMAT " more\n",
+				total - (json_int_t)json_array_size(items));
+	}
+}
+
+/* See hs_cmd_diff_usage. */
+int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
+{
+	enum { OPT_ONLY = 1, OPT_DETAILS, OPT_LIMIT, OPT_LIVE };
+	static const struct option opts[] = {
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "details", no_argument, NULL, OPT_DETAILS },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "live", no_argument, NULL, OPT_LIVE },
+		{ NULL, 0, NULL, 0 }
+	};
+	json_t *ma = NULL, *mb = NULL, *ea = NULL, *eb = NULL, *changes = NULL, *report = NULL;
+	hs_diff_spool *sp = NULL;
+	size_t nsp = 0, i;
+	hs_diff_opts dopts = { .details = false, .limit = HS_DIFF_DEFAULT_LIMIT };
+	const char *a, *b, *name;
+	json_t *ent;
+	unsigned mask = 0;
+	unsigned long long l;
+	char what[160], *end;
+	int c, rc = -1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ONLY:
+			if (hs_diff_parse_only(optarg, &mask, e))
+				return -1;
+			break;
+		case OPT_DETAILS:
+			dopts.details = true;
+			break;
+		case OPT_LIMIT:
+			errno = 0;
+			l = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || l > 1000000000ULL)
+				return hs_err(e, HS_EXIT_USAGE, "diff: --limit needs a number, not '%s'",
+					      optarg);
+			dopts.limit = (size_t)l;
+			break;
+		case OPT_LIVE:
+			return hs_err(e, HS_EXIT_USAGE, "diff: --live is not implemented yet");
+		case ':':
+			snprintf(what, sizeof(what), "option '%s' needs a value", argv[optind - 1]);
+			return hs_cli_usage_error(e, "diff", what);
+		default:
+			snprintf(what, sizeof(what), "unknown option '%s'", argv[optind - 1]);
+			return hs_cli_usage_error(e, "diff", what);
+		}
+	}
+	if (argc - optind != 2)
+		return hs_cli_usage_error(e, "diff", "needs two archives A and B");
+	a = argv[optind];
+	b = argv[optind + 1];
+
+	/* nothing is compared before both archives are known to be whole */
+	if (hs_archive_verify(a, e) || hs_archive_verify(b, e))
+		goto out;
+	if (hs_diff_load(a, &ma, &ea, e) || hs_diff_load(b, &mb, &eb, e))
+		goto out;
+
+	changes = json_array();
+	sp = hs_xcalloc(json_object_size(ea) + 1, sizeof(*sp));
+	json_array_foreach(json_object_get(ma, "entries"), i, ent) {
+		const json_t *other;
+		json_t *ch;
+
+		name = json_string_value(json_object_get(ent, "name"));
+		if (hs_diff_volatile(name) ||
+		    !hs_diff_in_scope(json_string_value(json_object_get(ent, "source")), mask))
+			continue;
+		other = json_object_get(eb, name);
+		if (!other) {
+			json_array_append_new(changes, hs_diff_change(name, ent, "removed"));
+			continue;
+		}
+		if (json_equal(json_object_get(ent, "sha256"), json_object_get(other, "sha256")))
+			continue;
+		ch = hs_diff_change(name, other, "changed");
+		json_array_append_new(changes, ch);
+		if (hs_diff_has_records(name)) {
+			sp[nsp].name = name;
+			sp[nsp].change = ch;
+			nsp++;
+		}
+	}
+	json_array_foreach(json_object_get(mb, "entries"), i, ent) {
+		name = json_string_value(json_object_get(ent, "name"));
+		if (hs_diff_volatile(name) || json_object_get(ea, name) ||
+		    !hs_diff_in_scope(json_string_value(json_object_get(ent, "source")), mask))
+			continue;
+		json_array_append_new(changes, hs_diff_change(name, ent, "added"));
+	}
+
+	if (hs_diff_spool_side(a, sp, nsp, 0, e) || hs_diff_spool_side(b, sp, nsp, 1, e))
+		goto out;
+	for (i = 0; i < nsp; i++) {
+		json_t *res = json_object();
+
+		if (hs_diff_redis(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
+			json_decref(res);
+			goto out;
+		}
+		json_object_set(sp[i].change, "added", json_object_get(res, "added"));
+		json_object_set(sp[i].change, "removed", json_object_get(res, "removed"));
+		json_object_set(sp[i].change, "changed", json_object_get(res, "changed"));
+		if (dopts.details)
+			json_object_set(sp[i].change, "items", json_object_get(res, "items"));
+		json_decref(res);
+	}
+
+	if (ctx->json) {
+		json_int_t n[3] = { 0, 0, 0 };
+
+		json_array_foreach(changes, i, ent) {
+			const char *chg = json_string_value(json_object_get(ent, "change"));
+
+			n[chg[0] == 'a' ? 0 : chg[0] == 'r' ? 1 : 2]++;
+		}
+		report = json_pack("{s:s, s:s, s:b, s:{s:I, s:I, s:I}, s:O}", "a", a, "b", b, "equal",
+				   json_array_size(changes) == 0, "entries", "added", n[0], "removed",
+				   n[1], "changed", n[2], "changes", changes);
+		if (!report) {
+			hs_err(e, HS_EXIT_FAILURE, "diff: archive paths must be valid UTF-8 for --json");
+			goto out;
+		}
+		if (json_dumpf(report, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
+			fputc('\n', ctx->out);
+	} else {
+		hs_diff_print_text(ctx->out, a, b, changes, dopts.details);
+	}
+	rc = json_array_size(changes) ? HS_EXIT_DIFFER : HS_EXIT_OK;
+out:
+	for (i = 0; sp && i < nsp; i++) {
+		if (sp[i].f[0])
+			fclose(sp[i].f[0]);
+		if (sp[i].f[1])
+			fclose(sp[i].f[1]);
+	}
+	free(sp);
+	json_decref(report);
+	json_decref(changes);
+	json_decref(ea);
+	json_decref(eb);
+	json_decref(ma);
+	json_decref(mb);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * diff.h - per-source comparison of two archive entries, for `hivesnap diff`
+ * (src/cmd_diff.c).  Each module compares one kind of entry, streamed from
+ * two files the caller owns (the entries' bytes, already verified), and
+ * fills a JSON object the caller owns:
+ *
+ *   {"added": N, "removed": N, "changed": N, "items": [...]}
+ *
+ * "items" holds at most opts->limit records, and only when opts->details.
+ * Memory stays bounded by the largest record, whatever the entry sizes.
+ */
+#ifndef HS_DIFF_H
+#define HS_DIFF_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct hs_diff_opts {
+	bool details;   /* list the changed records, not only count them */
+	size_t limit;   /* at most this many records per entry */
+} hs_diff_opts;
+
+/*
+ * Redis: merge two redis/db<N>.jsonl entries (sorted by key bytes).  Item
+ * records: {"key", "change": "added"|"removed"|"changed", "fields":
+ * ["type", "value", "expire_at_ms"] (changed only)}.  name is the entry
+ * name, for errors.  A record that is not JSON or out of order is
+ * HS_EXIT_DATA.
+ */
+int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e);
+
+#endif

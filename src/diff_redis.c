@@ -1,0 +1,197 @@
+/*
+ * diff_redis.c - the key-level diff of two redis/db<N>.jsonl entries.
+ *
+ * Both files hold one record per key sorted by key bytes (docs/redis.md),
+ * so one streaming merge finds the keys only in A (removed), only in B
+ * (added) and in both with a different type, value or expiry (changed).
+ * Only the current record of each side is held in memory.
+ */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "diff.h"
+
+/* One side of the merge: its file, current record and the key's bytes. */
+typedef struct hs_rdiff_side {
+	FILE *f;
+	char *line;
+	size_t cap;
+	unsigned long lineno;
+	json_t *rec;        /* current record, NULL at the end */
+	hs_buf key;         /* its key's bytes */
+	hs_buf prev;        /* the previous key's bytes, for the order check */
+} hs_rdiff_side;
+
+/*
+ * The bytes of a key: a JSON string's bytes (NULs included) or the
+ * decoded {"$base64": ...}.  Returns 0, or -1 when it is neither.
+ */
+static int hs_rdiff_key_bytes(const json_t *key, hs_buf *out)
+{
+	const char *b64;
+	size_t n;
+	int len;
+
+	hs_buf_reset(out);
+	if (json_is_string(key)) {
+		hs_buf_add(out, json_string_value(key), json_string_length(key));
+		return 0;
+	}
+	b64 = json_string_value(json_object_get(key, "$base64"));
+	if (!b64)
+		return -1;
+	n = strlen(b64);
+	if (n % 4 || n > (size_t)INT32_MAX)
+		return -1;
+	hs_buf_grow(out, n / 4 * 3 + 1);
+	len = EVP_DecodeBlock((unsigned char *)out->data, (const unsigned char *)b64, (int)n);
+	if (len < 0)
+		return -1;
+	/* EVP_DecodeBlock counts the padding as zero bytes */
+	if (n >= 1 && b64[n - 1] == '=')
+		len--;
+	if (n >= 2 && b64[n - 2] == '=')
+		len--;
+	out->len = (size_t)len;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* Compare two byte strings as memcmp order, shorter first on a tie. */
+static int hs_rdiff_cmp(const hs_buf *x, const hs_buf *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = n ? memcmp(x->data, y->data, n) : 0;
+
+	if (c)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Read the next record of a side into s->rec (NULL at the end). */
+static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, hs_error *e)
+{
+	json_error_t jerr;
+	ssize_t n;
+
+	json_decref(s->rec);
+	s->rec = NULL;
+	hs_buf_reset(&s->prev);
+	hs_buf_add(&s->prev, s->key.data, s->key.len);
+	n = getline(&s->line, &s->cap, s->f);
+	if (n < 0)
+		return 0;
+	s->lineno++;
+	s->rec = json_loadb(s->line, (size_t)n, 0, &jerr);
+	if (!json_is_object(s->rec) || hs_rdiff_key_bytes(json_object_get(s->rec, "key"), &s->key))
+		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not a Redis record",
+			      name, which, s->lineno);
+	if (s->lineno > 1 && hs_rdiff_cmp(&s->prev, &s->key) >= 0)
+		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not sorted by key",
+			      name, which, s->lineno);
+	return 0;
+}
+
+/* Append an item to out's "items" when details are wanted and room is left. */
+static void hs_rdiff_item(json_t *out, const hs_diff_opts *opts, const json_t *rec,
+			  const char *change, json_t *fields)
+{
+	json_t *items = json_object_get(out, "items");
+	json_t *it;
+
+	if (!opts->details || json_array_size(items) >= opts->limit) {
+		json_decref(fields);
+		return;
+	}
+	it = json_pack("{s:O, s:s}", "key", json_object_get(rec, "key"), "change", change);
+	if (fields)
+		json_object_set_new(it, "fields", fields);
+	json_array_append_new(items, it);
+}
+
+/* Which of type, value, expire_at_ms differ; NULL when none. */
+static json_t *hs_rdiff_fields(const json_t *x, const json_t *y)
+{
+	static const char *const keys[] = { "type", "value", "expire_at_ms" };
+	json_t *f = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const json_t *vx = json_object_get(x, keys[i]), *vy = json_object_get(y, keys[i]);
+
+		if ((vx == NULL) != (vy == NULL) || (vx && !json_equal(vx, vy))) {
+			if (!f)
+				f = json_array();
+			json_array_append_new(f, json_string(keys[i]));
+		}
+	}
+	return f;
+}
+
+/* Bump a counter of out. */
+static void hs_rdiff_count(json_t *out, const char *what)
+{
+	json_object_set_new(out, what, json_integer(json_integer_value(json_object_get(out, what)) + 1));
+}
+
+/* See diff.h. */
+int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e)
+{
+	hs_rdiff_side sa = { .f = a }, sb = { .f = b };
+	int rc = -1;
+
+	hs_buf_init(&sa.key);
+	hs_buf_init(&sa.prev);
+	hs_buf_init(&sb.key);
+	hs_buf_init(&sb.prev);
+	json_object_set_new(out, "added", json_integer(0));
+	json_object_set_new(out, "removed", json_integer(0));
+	json_object_set_new(out, "changed", json_integer(0));
+	json_object_set_new(out, "items", json_array());
+
+	if (hs_rdiff_next(&sa, name, "A", e) || hs_rdiff_next(&sb, name, "B", e))
+		goto out;
+	while (sa.rec || sb.rec) {
+		int c = !sa.rec ? 1 : !sb.rec ? -1 : hs_rdiff_cmp(&sa.key, &sb.key);
+
+		if (c < 0) {
+			hs_rdiff_count(out, "removed");
+			hs_rdiff_item(out, opts, sa.rec, "removed", NULL);
+			if (hs_rdiff_next(&sa, name, "A", e))
+				goto out;
+		} else if (c > 0) {
+			hs_rdiff_count(out, "added");
+			hs_rdiff_item(out, opts, sb.rec, "added", NULL);
+			if (hs_rdiff_next(&sb, name, "B", e))
+				goto out;
+		} else {
+			json_t *fields = hs_rdiff_fields(sa.rec, sb.rec);
+
+			if (fields) {
+				hs_rdiff_count(out, "changed");
+				hs_rdiff_item(out, opts, sb.rec, "changed", fields);
+			}
+			if (hs_rdiff_next(&sa, name, "A", e) || hs_rdiff_next(&sb, name, "B", e))
+				goto out;
+		}
+	}
+	if (ferror(a) || ferror(b)) {
+		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error on the spooled copy", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(sa.rec);
+	json_decref(sb.rec);
+	free(sa.line);
+	free(sb.line);
+	hs_buf_release(&sa.key);
+	hs_buf_release(&sa.prev);
+	hs_buf_release(&sb.key);
+	hs_buf_release(&sb.prev);
+	return rc;
+}
