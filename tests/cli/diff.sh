@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `hivesnap diff A B`: equal archives exit 0 with no changes, entries added /
+# removed / changed by sha256, Redis dbs key by key (--details, --limit,
+# --only, --json with schemas/diff.schema.json), a corrupt archive exits 4
+# before anything is printed, usage errors exit 64.
+source "$(dirname "$0")/lib.sh"
+mk_sample
+mk_bad
+good=$tmp/good.tar.zst
+in=$tmp/in
+
+# the same data captured at another time (header and redis/server.json differ)
+mk_archive "$tmp/same.tar.zst" --created-at 1700000000 --label other \
+	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
+	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \
+	"redis/db0.jsonl=@$in/db0.jsonl" \
+	"redis/server.json={\"role\":\"master\",\"master_repl_offset\":42}" \
+	"k8s/ns/logs/pod/c.log=@$in/big.log"
+expect_exit 0 "$HIVESNAP" diff "$good" "$tmp/same.tar.zst"
+expect_stdout_match "^equal: "
+expect_exit 0 "$HIVESNAP" diff --json "$good" "$tmp/same.tar.zst"
+validate_json diff.schema.json "$tmp/out"
+/usr/bin/python3 - "$tmp/out" <<'PY' || fail "diff --json of equal archives"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["equal"] is True and d["changes"] == [], d
+assert d["entries"] == {"added": 0, "removed": 0, "changed": 0}, d
+PY
+echo "ok: equal archives -> 0, equal: true, no changes"
+
+# B: key a changed value, b added, c removed (expiry of d changed); coll.bson
+# changed; the metadata removed; a Kafka group added; the log unchanged
+printf '%s\n' '{"key":"a","type":"string","expire_at_ms":null,"value":"x"}' \
+	'{"key":"c","type":"string","expire_at_ms":null,"value":"gone"}' \
+	'{"key":"d","type":"hash","expire_at_ms":1000,"value":[["f","v"]]}' >"$in/a0.jsonl"
+printf '%s\n' '{"key":"a","type":"string","expire_at_ms":null,"value":"y"}' \
+	'{"key":"b","type":"string","expire_at_ms":null,"value":"new"}' \
+	'{"key":"d","type":"hash","expire_at_ms":2000,"value":[["f","v"]]}' \
+	'{"key":{"$base64":"/w=="},"type":"set","expire_at_ms":null,"value":["m"]}' >"$in/b0.jsonl"
+printf 'not bson' >"$in/other.bson"
+mk_archive "$tmp/a.tar.zst" \
+	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
+	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \
+	"redis/db0.jsonl=@$in/a0.jsonl" \
+	"k8s/ns/logs/pod/c.log=@$in/big.log"
+mk_archive "$tmp/b.tar.zst" \
+	"mongo/neural_hive/coll.bson=@$in/other.bson" \
+	"redis/db0.jsonl=@$in/b0.jsonl" \
+	"kafka/groups/g1.json={}" \
+	"k8s/ns/logs/pod/c.log=@$in/big.log"
+
+expect_exit 1 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+[[ $(head -n1 "$tmp/out") =~ ^SOURCE\ +CHANGE\ +ADDED\ +REMOVED\ +CHANGED\ +ENTRY$ ]] ||
+	fail "the summary table does not come first: $(cat "$tmp/out")"
+expect_stdout_match "^redis +changed +2 +1 +2  redis/db0.jsonl$"
+expect_stdout_match "^mongo +changed +- +- +-  mongo/neural_hive/coll.bson$"
+expect_stdout_match "^mongo +removed +- +- +-  mongo/neural_hive/coll.metadata.json$"
+expect_stdout_match "^kafka +added +- +- +-  kafka/groups/g1.json$"
+[[ $(wc -l <"$tmp/out") -eq 5 ]] || fail "diff lists more than the 4 changed entries: $(cat "$tmp/out")"
+grep -q 'c.log' "$tmp/out" && fail "the unchanged log is listed: $(cat "$tmp/out")"
+grep -q '"a"' "$tmp/out" && fail "keys are listed without --details: $(cat "$tmp/out")"
+echo "ok: the summary table lists each added, removed and changed entry once"
+
+expect_exit 1 "$HIVESNAP" diff --details "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+expect_stdout_match '^  ~ "a" \(value\)$'
+expect_stdout_match '^  \+ "b"$'
+expect_stdout_match '^  - "c"$'
+expect_stdout_match '^  ~ "d" \(expire_at_ms\)$'
+expect_stdout_match '^  \+ \{"\$base64": ?"/w=="\}$'
+expect_exit 1 "$HIVESNAP" diff --details --limit 2 "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+[[ $(grep -cE '^  [-+~] ' "$tmp/out") -eq 2 ]] || fail "--limit 2 shows: $(cat "$tmp/out")"
+expect_stdout_match '^  \.\.\. 3 more$'
+echo "ok: --details lists keys added, removed and changed with the fields that changed; --limit bounds them"
+
+expect_exit 1 "$HIVESNAP" diff --json --details --only redis,kafka "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+validate_json diff.schema.json "$tmp/out"
+/usr/bin/python3 - "$tmp/out" <<'PY' || fail "diff --json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["equal"] is False, d
+ch = {c["entry"]: c for c in d["changes"]}
+assert set(ch) == {"redis/db0.jsonl", "kafka/groups/g1.json"}, ch.keys()
+r = ch["redis/db0.jsonl"]
+assert (r["change"], r["added"], r["removed"], r["changed"]) == ("changed", 2, 1, 2), r
+items = [(i["change"], i["key"], i.get("fields")) for i in r["items"]]
+assert items == [("changed", "a", ["value"]), ("added", "b", None), ("removed", "c", None),
+                 ("changed", "d", ["expire_at_ms"]), ("added", {"$base64": "/w=="}, None)], items
+k = ch["kafka/groups/g1.json"]
+assert k["change"] == "added" and k["source"] == "kafka" and k["added"] is None, k
+assert d["entries"] == {"added": 1, "removed": 0, "changed": 1}, d["entries"]
+PY
+echo "ok: --json --only lists only those sources, keys in key-byte order"
+
+expect_exit 1 "$HIVESNAP" diff "$tmp/b.tar.zst" "$tmp/a.tar.zst" --only mongo
+expect_stdout_match "^mongo +added +- +- +-  mongo/neural_hive/coll.metadata.json$"
+expect_exit 0 "$HIVESNAP" diff --only k8s "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+echo "ok: swapping A and B swaps added and removed; an unchanged source alone is equal"
+
+# a corrupt archive on either side: exit 4, nothing printed as a diff
+for bad in flipped flipped-noindex truncated zflip random plain; do
+	expect_exit 4 "$HIVESNAP" diff "$tmp/bad/$bad.tar.zst" "$good"
+	[[ ! -s $tmp/out ]] || fail "diff printed a report for corrupt $bad: $(cat "$tmp/out")"
+	expect_exit 4 "$HIVESNAP" diff --json "$good" "$tmp/bad/$bad.tar.zst"
+	[[ ! -s $tmp/out ]] || fail "diff --json printed a report for corrupt $bad: $(cat "$tmp/out")"
+done
+expect_stderr_match "$tmp/bad/plain.tar.zst"
+expect_exit 65 "$HIVESNAP" diff "$good" "$tmp/bad/v2.tar.zst"
+expect_exit 3 "$HIVESNAP" diff "$good" "$tmp/missing.tar.zst"
+echo "ok: corrupt -> 4 with no report, newer version -> 65, missing file -> 3"
+
+# an unsorted or malformed Redis entry is bad data, not a difference
+printf '%s\n' '{"key":"b","type":"string","expire_at_ms":null,"value":"1"}' \
+	'{"key":"a","type":"string","expire_at_ms":null,"value":"1"}' >"$in/unsorted.jsonl"
+mk_archive "$tmp/unsorted.tar.zst" "redis/db0.jsonl=@$in/unsorted.jsonl"
+expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted.tar.zst"
+expect_stderr_match "redis/db0.jsonl.*line 2 is not sorted by key"
+[[ ! -s $tmp/out ]] || fail "diff printed a report for an unsorted db: $(cat "$tmp/out")"
+echo "ok: an unsorted Redis entry -> 65 naming the entry and line"
+
+expect_exit 64 "$HIVESNAP" diff "$good"
+expect_exit 64 "$HIVESNAP" diff "$good" "$good" "$good"
+expect_exit 64 "$HIVESNAP" diff --only nosuch "$good" "$good"
+expect_stderr_match "unknown source 'nosuch'"
+expect_exit 64 "$HIVESNAP" diff --limit -1 "$good" "$good"
+expect_exit 64 "$HIVESNAP" diff --limit "$good"
+expect_exit 64 "$HIVESNAP" diff --bogus "$good" "$good"
+expect_exit 64 "$HIVESNAP" diff --live "$good"
+expect_stderr_match "--live is not implemented"
+echo "ok: usage errors -> 64"
