@@ -11,7 +11,8 @@
  *     left out: hivesnap.json (creation time, host) and redis/server.json
  *     (replication offset and times at the scan);
  *  2. record level, for changed entries a module understands (src/diff.h):
- *     redis/db<N>.jsonl key by key.  Both entries are spooled to unlinked
+ *     redis/db<N>.jsonl key by key, mongo/<db>/<coll>.bson document by
+ *     document (_id).  Both entries are spooled to unlinked
  *     temporary files in one more pass over each archive, then merged as
  *     streams, so memory stays bounded whatever the sizes.
  *
@@ -43,9 +44,10 @@ const char hs_cmd_diff_usage[] =
 	"line per entry that was added, removed or changed (a MongoDB collection,\n"
 	"a Redis db, a Kafka group, a Kubernetes object), with counts of added,\n"
 	"removed and changed records where the entry's format is understood\n"
-	"(Redis: keys; others: whole entries for now).\n\n"
+	"(Redis: keys; MongoDB: documents by _id, with the top-level fields that\n"
+	"changed; others: whole entries for now).\n\n"
 	"  --only SOURCES  comma-separated: mongo, redis, kafka, k8s, diag\n"
-	"  --details       list the changed records (keys) under the table\n"
+	"  --details       list the changed records (keys, _ids) under the table\n"
 	"  --limit N       at most N records per entry with --details (default 20)\n"
 	"  --json          print one JSON object (schemas/diff.schema.json)\n\n"
 	"hivesnap.json and redis/server.json, which differ at every capture, are\n"
@@ -116,7 +118,8 @@ static bool hs_diff_has_records(const char *name)
 {
 	size_t n = strlen(name);
 
-	return !strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl");
+	return (!strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl")) ||
+	       (!strncmp(name, "mongo/", 6) && n > 5 && !strcmp(name + n - 5, ".bson"));
 }
 
 /*
@@ -387,7 +390,10 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	for (i = 0; i < nsp; i++) {
 		json_t *res = json_object();
 
-		if (hs_diff_redis(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
+		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
+			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis : hs_diff_mongo;
+
+		if (fn(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
 			json_decref(res);
 			goto out;
 		}

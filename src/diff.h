@@ -34,4 +34,14 @@ typedef struct hs_diff_opts {
 int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		  hs_error *e);
 
+/*
+ * MongoDB: merge two mongo/<db>/<coll>.bson entries (sorted by _id, see
+ * diff_mongo.c for the order).  Item records: {"key": _id as relaxed
+ * Extended JSON, "change", "fields": the top-level fields added, removed
+ * or changed (changed only)}.  A document that is not BSON, has no _id or
+ * is out of order is HS_EXIT_DATA.
+ */
+int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e);
+
 #endif

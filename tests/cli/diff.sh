@@ -37,7 +37,20 @@ printf '%s\n' '{"key":"a","type":"string","expire_at_ms":null,"value":"y"}' \
 	'{"key":"b","type":"string","expire_at_ms":null,"value":"new"}' \
 	'{"key":"d","type":"hash","expire_at_ms":2000,"value":[["f","v"]]}' \
 	'{"key":{"$base64":"/w=="},"type":"set","expire_at_ms":null,"value":["m"]}' >"$in/b0.jsonl"
-printf 'not bson' >"$in/other.bson"
+# coll.bson (_id 1, 2, 3) -> other.bson: 1 unchanged, 2 name changed and x added,
+# 3 removed, "k" (a string sorts after every number) added
+/usr/bin/python3 - "$in/other.bson" "$in/unsorted.bson" <<'PY'
+import struct, sys
+def el_int(k, v): return b"\x10" + k + b"\x00" + struct.pack("<i", v)
+def el_str(k, v):
+    v = v.encode(); return b"\x02" + k + b"\x00" + struct.pack("<i", len(v) + 1) + v + b"\x00"
+def doc(*els):
+    body = b"".join(els); return struct.pack("<i", 4 + len(body) + 1) + body + b"\x00"
+open(sys.argv[1], "wb").write(doc(el_int(b"_id", 1), el_str(b"name", "doc-1")) +
+    doc(el_int(b"_id", 2), el_str(b"name", "two"), el_int(b"x", 7)) +
+    doc(el_str(b"_id", "k"), el_str(b"name", "doc-k")))
+open(sys.argv[2], "wb").write(doc(el_str(b"_id", "k")) + doc(el_int(b"_id", 9)))
+PY
 mk_archive "$tmp/a.tar.zst" \
 	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
 	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \
@@ -53,7 +66,7 @@ expect_exit 1 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/b.tar.zst"
 [[ $(head -n1 "$tmp/out") =~ ^SOURCE\ +CHANGE\ +ADDED\ +REMOVED\ +CHANGED\ +ENTRY$ ]] ||
 	fail "the summary table does not come first: $(cat "$tmp/out")"
 expect_stdout_match "^redis +changed +2 +1 +2  redis/db0.jsonl$"
-expect_stdout_match "^mongo +changed +- +- +-  mongo/neural_hive/coll.bson$"
+expect_stdout_match "^mongo +changed +1 +1 +1  mongo/neural_hive/coll.bson$"
 expect_stdout_match "^mongo +removed +- +- +-  mongo/neural_hive/coll.metadata.json$"
 expect_stdout_match "^kafka +added +- +- +-  kafka/groups/g1.json$"
 [[ $(wc -l <"$tmp/out") -eq 5 ]] || fail "diff lists more than the 4 changed entries: $(cat "$tmp/out")"
@@ -67,10 +80,29 @@ expect_stdout_match '^  \+ "b"$'
 expect_stdout_match '^  - "c"$'
 expect_stdout_match '^  ~ "d" \(expire_at_ms\)$'
 expect_stdout_match '^  \+ \{"\$base64": ?"/w=="\}$'
+expect_stdout_match '^  ~ 2 \(name, x\)$'
+expect_stdout_match '^  - 3$'
+expect_stdout_match '^  \+ "k"$'
+grep -qE '^  . 1( |$)' "$tmp/out" && fail "the unchanged document 1 is listed: $(cat "$tmp/out")"
 expect_exit 1 "$HIVESNAP" diff --details --limit 2 "$tmp/a.tar.zst" "$tmp/b.tar.zst"
-[[ $(grep -cE '^  [-+~] ' "$tmp/out") -eq 2 ]] || fail "--limit 2 shows: $(cat "$tmp/out")"
+[[ $(grep -cE '^  [-+~] ' "$tmp/out") -eq 4 ]] || fail "--limit 2 shows: $(cat "$tmp/out")"
 expect_stdout_match '^  \.\.\. 3 more$'
-echo "ok: --details lists keys added, removed and changed with the fields that changed; --limit bounds them"
+expect_stdout_match '^  \.\.\. 1 more$'
+echo "ok: --details lists keys and _ids added, removed and changed with the fields that changed; --limit bounds them"
+
+expect_exit 1 "$HIVESNAP" diff --json --details --only mongo "$tmp/a.tar.zst" "$tmp/b.tar.zst"
+validate_json diff.schema.json "$tmp/out"
+/usr/bin/python3 - "$tmp/out" <<'PY' || fail "diff --json of MongoDB documents"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ch = {c["entry"]: c for c in d["changes"]}
+assert set(ch) == {"mongo/neural_hive/coll.bson", "mongo/neural_hive/coll.metadata.json"}, ch.keys()
+m = ch["mongo/neural_hive/coll.bson"]
+assert (m["added"], m["removed"], m["changed"]) == (1, 1, 1), m
+items = [(i["change"], i["key"], i.get("fields")) for i in m["items"]]
+assert items == [("changed", 2, ["name", "x"]), ("removed", 3, None), ("added", "k", None)], items
+PY
+echo "ok: MongoDB documents merged by _id (numbers before strings), changed top-level fields named"
 
 expect_exit 1 "$HIVESNAP" diff --json --details --only redis,kafka "$tmp/a.tar.zst" "$tmp/b.tar.zst"
 validate_json diff.schema.json "$tmp/out"
@@ -116,6 +148,12 @@ expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted.tar.zst"
 expect_stderr_match "redis/db0.jsonl.*line 2 is not sorted by key"
 [[ ! -s $tmp/out ]] || fail "diff printed a report for an unsorted db: $(cat "$tmp/out")"
 echo "ok: an unsorted Redis entry -> 65 naming the entry and line"
+
+mk_archive "$tmp/unsorted-mongo.tar.zst" "mongo/neural_hive/coll.bson=@$in/unsorted.bson"
+expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted-mongo.tar.zst"
+expect_stderr_match "coll.bson.*document 2 is not sorted by _id"
+[[ ! -s $tmp/out ]] || fail "diff printed a report for an unsorted collection: $(cat "$tmp/out")"
+echo "ok: an unsorted collection -> 65 naming the entry and document"
 
 expect_exit 64 "$HIVESNAP" diff "$good"
 expect_exit 64 "$HIVESNAP" diff "$good" "$good" "$good"
