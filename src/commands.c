@@ -23,5 +23,6 @@ const hs_cmd hs_commands[] = {
 	{ "restore", hs_cmd_restore, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "replay an archive into the targets (plan only without --execute)", hs_cmd_restore_usage },
 	{ "rollback", hs_cmd_rollback, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "roll a Deployment back to an archived revision (plan only without --execute)", hs_cmd_rollback_usage },
 	{ "diff", hs_cmd_diff, HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
+	{ "list", hs_cmd_list, HS_CMD_JSON, "list the archives of a backup folder, newest first", hs_cmd_list_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };

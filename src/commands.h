@@ -36,5 +36,7 @@ extern const char hs_cmd_extract_usage[];
 
 int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_diff_usage[];
+int hs_cmd_list(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_list_usage[];
 
 #endif
