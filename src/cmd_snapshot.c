@@ -20,6 +20,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "lock.h"
 #include "log.h"
 #include "profile.h"
 #include "source.h"
@@ -38,7 +39,9 @@ const char hs_cmd_snapshot_usage[] =
 	"  --parallel N         collections/keys read in parallel per source\n"
 	"  -q, --quiet          no progress\n"
 	"  --json               print the result as JSON\n\n"
-	"Exit: 0 ok, 2 partial (with --allow-partial), 3 nothing written, 64 usage, 65 bad profile.\n";
+	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n\n"
+	"Exit: 0 ok, 2 partial (with --allow-partial), 3 nothing written, 64 usage, 65 bad profile,\n"
+	"75 another hivesnap is writing into that folder (try again later).\n";
 
 static int64_t hs_now_ms(void)
 {
@@ -87,6 +90,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_snapshot_opts sopts = { 0, 0, false };
 	hs_archive_opts aopts;
 	hs_archive_writer *aw = NULL;
+	hs_lock *lock = NULL;
+	hs_buf lockdir = HS_BUF_INIT;
 	hs_buf path = HS_BUF_INIT, failed = HS_BUF_INIT;
 	json_t *report = NULL, *jsources = NULL;
 	unsigned mask = ~0u;
@@ -137,7 +142,13 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		return hs_err(e, HS_EXIT_FAILURE, "this build has no sources to capture");
 
 	if (output) {
+		const char *slash = strrchr(output, '/');
+
 		hs_buf_adds(&path, output);
+		if (!slash)
+			hs_buf_adds(&lockdir, ".");
+		else
+			hs_buf_add(&lockdir, output, slash == output ? 1 : (size_t)(slash - output));
 	} else {
 		struct stat st;
 
@@ -148,7 +159,11 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			goto out;
 		}
 		hs_snapshot_name(&path, outdir, hs_profile_name(ctx->profile), label, now);
+		hs_buf_adds(&lockdir, outdir);
 	}
+	/* one run at a time per output folder, held until the end (exit 75) */
+	if (hs_lock_acquire(lockdir.data, &lock, e))
+		goto out;
 
 	memset(&aopts, 0, sizeof(aopts));
 	aopts.kind = "snapshot";
@@ -239,6 +254,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 out:
 	hs_aw_free(aw);
+	hs_lock_release(lock);
+	hs_buf_release(&lockdir);
 	json_decref(report);
 	json_decref(jsources);
 	hs_buf_release(&path);
