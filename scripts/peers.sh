@@ -15,7 +15,9 @@
 # taking build|start|stop|status|env; shared helpers are in scripts/peers/lib.sh.
 #
 # Ports (127.0.0.1): redis 16379, ferretdb (MongoDB wire) 27117, kafka 19092 + controller
-# 19094, prometheus 19090, Flow C metrics exporter 19100, alertmanager 19095.
+# 19094, prometheus 19090, Flow C metrics exporter 19100, alertmanager 19095; k8s: etcd
+# 24379 + peer 24380, kube-apiserver 26443, kwok 26250 (no two ports differ by a multiple of
+# 1000 below 8000, so shifted sets of peers do not collide with each other).
 #
 # Environment:
 #   HIVESNAP_PEERS_CACHE   built peers, one folder per pinned version (~/.cache/hivesnap-peers)
@@ -49,6 +51,7 @@ ports_of() {
 	kafka) echo "$(peer_port 19092) $(peer_port 19094)" ;;
 	prometheus) echo "$(peer_port 19090) $(peer_port 19100)" ;;
 	alertmanager) peer_port 19095 ;;
+	k8s) echo "$(peer_port 24379) $(peer_port 24380) $(peer_port 26443) $(peer_port 26250)" ;;
 	*) echo "" ;;
 	esac
 }

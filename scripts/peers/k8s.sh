@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # k8s.sh build|start|stop|status|env - the Kubernetes peer: a real kube-apiserver
-# v1.34.4 on https://127.0.0.1:16443 (RBAC on, client-certificate auth) backed by
-# etcd v3.6.14 on 127.0.0.1:12379 (peer 12380), plus kwok v0.8.0 playing the
-# kubelet of fake Nodes (annotation kwok.x-k8s.io/node=fake) on 127.0.0.1:16250,
+# v1.34.4 on https://127.0.0.1:26443 (RBAC on, client-certificate auth) backed by
+# etcd v3.6.14 on 127.0.0.1:24379 (peer 24380), plus kwok v0.8.0 playing the
+# kubelet of fake Nodes (annotation kwok.x-k8s.io/node=fake) on 127.0.0.1:26250,
 # so that pods/log through the apiserver serves known lines. No controller-manager
 # and no scheduler run: tests create ReplicaSets and set spec.nodeName themselves.
 #
@@ -44,10 +44,10 @@ kwok_version=v0.8.0
 cache=$PEERS_CACHE/$name-$k8s_version
 bin=$cache/bin
 run=$PEERS_RUN/$name
-etcd_port=$((12379 + PEERS_PORT_OFFSET))
-etcd_peer_port=$((12380 + PEERS_PORT_OFFSET))
-api_port=$((16443 + PEERS_PORT_OFFSET))
-kwok_port=$((16250 + PEERS_PORT_OFFSET))
+etcd_port=$((24379 + PEERS_PORT_OFFSET))
+etcd_peer_port=$((24380 + PEERS_PORT_OFFSET))
+api_port=$((26443 + PEERS_PORT_OFFSET))
+kwok_port=$((26250 + PEERS_PORT_OFFSET))
 ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$k8s_version"
 ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34"
 
