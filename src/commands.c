@@ -24,5 +24,6 @@ const hs_cmd hs_commands[] = {
 	{ "rollback", hs_cmd_rollback, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "roll a Deployment back to an archived revision (plan only without --execute)", hs_cmd_rollback_usage },
 	{ "diff", hs_cmd_diff, HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
 	{ "list", hs_cmd_list, HS_CMD_JSON, "list the archives of a backup folder, newest first", hs_cmd_list_usage },
+	{ "prune", hs_cmd_prune, HS_CMD_JSON, "remove the archives of a backup folder no --keep-… rule keeps", hs_cmd_prune_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };

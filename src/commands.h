@@ -38,5 +38,7 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_diff_usage[];
 int hs_cmd_list(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_list_usage[];
+int hs_cmd_prune(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_prune_usage[];
 
 #endif

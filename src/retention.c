@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "archive.h"
 #include "buf.h"
@@ -263,4 +264,77 @@ size_t hs_retention_order(const hs_backup *b, size_t n, size_t *idx)
 		}
 	}
 	return k;
+}
+
+int hs_keep_parse(const char *opt, const char *arg, int *out, hs_error *e)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > 1000000)
+		return hs_err(e, HS_EXIT_USAGE, "%s takes a number from 0 to 1000000, not '%s'", opt, arg);
+	*out = (int)v;
+	return 0;
+}
+
+/* Scan, decide, remove; see retention.h. */
+int hs_retention_run(const char *dir, const hs_keep_policy *p, bool dry_run, json_t **report,
+		     hs_error *e)
+{
+	hs_backup *b = NULL;
+	size_t n = 0, i, k, *order = NULL;
+	json_t *rep = NULL, *arr, **items = NULL;
+	json_int_t kept = 0, removed = 0, bytes = 0;
+	bool failed = false;
+	int rc = -1;
+
+	if (report)
+		*report = NULL;
+	if (hs_backupdir_scan(dir, &b, &n, e))
+		goto out;
+	hs_retention_apply(p, b, n);
+	arr = json_array();
+	rep = json_pack("{s:s, s:b, s:o}", "dir", dir, "dry_run", dry_run, "archives", arr);
+	items = hs_xcalloc(n ? n : 1, sizeof(*items));
+	for (i = 0; i < n; i++) {
+		items[i] = json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", b[i].name, "created_at",
+				     b[i].created_at ? json_string(b[i].created_at) : json_null(), "status",
+				     b[i].status, "action", b[i].keep ? "keep" : "remove", "reason", b[i].reason);
+		json_array_append_new(arr, items[i]);
+		if (b[i].keep)
+			kept++;
+	}
+	order = hs_xcalloc(n ? n : 1, sizeof(*order));
+	k = hs_retention_order(b, n, order);
+	for (i = 0; i < k; i++) {
+		const hs_backup *x = &b[order[i]];
+
+		if (failed || (!dry_run && unlink(x->path) && errno != ENOENT)) {
+			if (!failed)
+				hs_err(e, HS_EXIT_FAILURE, "cannot remove archive '%s': %s", x->path,
+				       strerror(errno));
+			json_object_set_new(items[order[i]], "action", json_string("keep"));
+			json_object_set_new(items[order[i]], "reason",
+					    json_string(failed ? "not removed: an earlier removal failed" : e->msg));
+			failed = true;
+			continue;
+		}
+		removed++;
+		bytes += x->size;
+	}
+	json_object_set_new(rep, "kept", json_integer(kept + (json_int_t)k - removed));
+	json_object_set_new(rep, "removed", json_integer(removed));
+	json_object_set_new(rep, "removed_bytes", json_integer(bytes));
+	rc = removed == (json_int_t)k ? 0 : -1;
+out:
+	if (report)
+		*report = rep;
+	else
+		json_decref(rep);
+	free(items);
+	free(order);
+	hs_backups_free(b, n);
+	return rc;
 }

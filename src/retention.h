@@ -71,4 +71,22 @@ void hs_retention_apply(const hs_keep_policy *p, hs_backup *b, size_t n);
  */
 size_t hs_retention_order(const hs_backup *b, size_t n, size_t *idx);
 
+/*
+ * Parse the N of a --keep-RULE option (0..1000000) into *out.
+ * Errors: not a number (64, naming the option).
+ */
+int hs_keep_parse(const char *opt, const char *arg, int *out, hs_error *e);
+
+/*
+ * Apply p to dir: scan, decide, and unless dry_run remove the archives not
+ * kept in hs_retention_order.  The caller holds the folder lock.  *report
+ * (caller owns; may be NULL) is {"dir","dry_run","archives":[{"name",
+ * "created_at","status","action":"keep"|"remove","reason"}],"kept",
+ * "removed","removed_bytes"} (schemas/prune.schema.json), archives newest
+ * first.  Errors: folder unreadable or an archive cannot be removed (3;
+ * the ones before it are gone, the report says which).
+ */
+int hs_retention_run(const char *dir, const hs_keep_policy *p, bool dry_run, json_t **report,
+		     hs_error *e);
+
 #endif
