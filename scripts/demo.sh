@@ -35,7 +35,7 @@ sources (MongoDB, Redis, Kafka, Kubernetes: issues 4-7) are still to come.
 What works today: hivesnap version, profile show|init|check, and the archive
 commands inspect, ls, cat, verify and extract.
 MSG
-	"$hivesnap" profile show | head -n 40
+	"$hivesnap" profile show | sed -n "1,40p"
 	exit 3
 fi
 
@@ -53,5 +53,5 @@ echo "== inspect $archive"
 echo "== verify"
 "$hivesnap" verify "$archive"
 echo "== the archive opens with tar --zstd"
-tar --zstd -tf "$archive" | head -n 20
+tar --zstd -tf "$archive" | sed -n "1,20p"  # sed reads it all: no SIGPIPE under pipefail
 echo "demo: done; peers still running (scripts/peers.sh stop to stop them)"
