@@ -33,12 +33,15 @@
 #include "buf.h"
 #include "commands.h"
 #include "diff.h"
+#include "profile.h"
 
 #define HS_DIFF_DEFAULT_LIMIT 20
+#define HS_DIFF_DEFAULT_TTL_TOLERANCE_MS 1000
 #define HS_DIFF_CHUNK (64 * 1024)
 
 const char hs_cmd_diff_usage[] =
-	"usage: hivesnap diff A B [--only SOURCES] [--details] [--limit N] [--json]\n\n"
+	"usage: hivesnap diff A B [--only SOURCES] [--details] [--limit N]\n"
+	"                     [--ttl-tolerance DURATION] [--json]\n\n"
 	"Show what changed from archive A (the older) to archive B.  Both archives\n"
 	"are verified in full first.  The report starts with a summary table, one\n"
 	"line per entry that was added, removed or changed (a MongoDB collection,\n"
@@ -49,7 +52,12 @@ const char hs_cmd_diff_usage[] =
 	"  --only SOURCES  comma-separated: mongo, redis, kafka, k8s, diag\n"
 	"  --details       list the changed records (keys, _ids) under the table\n"
 	"  --limit N       at most N records per entry with --details (default 20)\n"
+	"  --ttl-tolerance DURATION\n"
+	"                  Redis expiries this close are equal: 250ms, 2s, 1m;\n"
+	"                  default 1s, since an expiry is captured as TIME + PTTL\n"
 	"  --json          print one JSON object (schemas/diff.schema.json)\n\n"
+	"A changed entry whose records are all equal (within the tolerance) is\n"
+	"not reported.\n\n"
 	"hivesnap.json and redis/server.json, which differ at every capture, are\n"
 	"not compared.  --live (diff against the live system) is not available yet.\n\n"
 	"Exit: 0 equal, 1 different, 3 cannot read a file, 4 an archive is not a\n"
@@ -89,6 +97,27 @@ static int hs_diff_parse_only(const char *arg, unsigned *mask, hs_error *e)
 	}
 	if (!*mask)
 		return hs_err(e, HS_EXIT_USAGE, "diff: --only needs at least one source");
+	return 0;
+}
+
+/* A tolerance: "<digits>ms", or a duration hs_duration_parse() reads. */
+static int hs_diff_parse_tolerance(const char *arg, long long *ms)
+{
+	int64_t secs;
+	char *end;
+	unsigned long long v;
+
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (!errno && !strcmp(end, "ms") && v <= 1000000000000ULL) {
+			*ms = (long long)v;
+			return 0;
+		}
+	}
+	if (hs_duration_parse(arg, &secs) || secs < 0 || secs > 1000000000LL)
+		return -1;
+	*ms = (long long)secs * 1000;
 	return 0;
 }
 
@@ -294,18 +323,20 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 /* See hs_cmd_diff_usage. */
 int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 {
-	enum { OPT_ONLY = 1, OPT_DETAILS, OPT_LIMIT, OPT_LIVE };
+	enum { OPT_ONLY = 1, OPT_DETAILS, OPT_LIMIT, OPT_LIVE, OPT_TTL_TOL };
 	static const struct option opts[] = {
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "details", no_argument, NULL, OPT_DETAILS },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "ttl-tolerance", required_argument, NULL, OPT_TTL_TOL },
 		{ NULL, 0, NULL, 0 }
 	};
 	json_t *ma = NULL, *mb = NULL, *ea = NULL, *eb = NULL, *changes = NULL, *report = NULL;
 	hs_diff_spool *sp = NULL;
 	size_t nsp = 0, i;
-	hs_diff_opts dopts = { .details = false, .limit = HS_DIFF_DEFAULT_LIMIT };
+	hs_diff_opts dopts = { .details = false, .limit = HS_DIFF_DEFAULT_LIMIT,
+			       .ttl_tolerance_ms = HS_DIFF_DEFAULT_TTL_TOLERANCE_MS };
 	const char *a, *b, *name;
 	json_t *ent;
 	unsigned mask = 0;
@@ -330,6 +361,12 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				return hs_err(e, HS_EXIT_USAGE, "diff: --limit needs a number, not '%s'",
 					      optarg);
 			dopts.limit = (size_t)l;
+			break;
+		case OPT_TTL_TOL:
+			if (hs_diff_parse_tolerance(optarg, &dopts.ttl_tolerance_ms))
+				return hs_err(e, HS_EXIT_USAGE,
+					      "diff: --ttl-tolerance needs a duration such as 500ms or 2s, not '%s'",
+					      optarg);
 			break;
 		case OPT_LIVE:
 			return hs_err(e, HS_EXIT_USAGE, "diff: --live is not implemented yet");
@@ -403,6 +440,16 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		if (dopts.details)
 			json_object_set(sp[i].change, "items", json_object_get(res, "items"));
 		json_decref(res);
+	}
+	/* an entry whose records are all equal (expiry jitter) is no change */
+	for (i = json_array_size(changes); i-- > 0;) {
+		ent = json_array_get(changes, i);
+		if (!strcmp(json_string_value(json_object_get(ent, "change")), "changed") &&
+		    json_is_integer(json_object_get(ent, "added")) &&
+		    json_integer_value(json_object_get(ent, "added")) +
+				    json_integer_value(json_object_get(ent, "removed")) +
+				    json_integer_value(json_object_get(ent, "changed")) == 0)
+			json_array_remove(changes, i);
 	}
 
 	if (ctx->json) {

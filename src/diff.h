@@ -22,12 +22,15 @@
 typedef struct hs_diff_opts {
 	bool details;   /* list the changed records, not only count them */
 	size_t limit;   /* at most this many records per entry */
+	long long ttl_tolerance_ms; /* Redis: expiries this close are equal */
 } hs_diff_opts;
 
 /*
  * Redis: merge two redis/db<N>.jsonl entries (sorted by key bytes).  Item
  * records: {"key", "change": "added"|"removed"|"changed", "fields":
- * ["type", "value", "expire_at_ms"] (changed only)}.  name is the entry
+ * ["type", "value", "expire_at_ms"] (changed only)}.  Expiries that differ
+ * by at most opts->ttl_tolerance_ms are equal (TIME + PTTL moves by a few
+ * milliseconds between captures).  name is the entry
  * name, for errors.  A record that is not JSON or out of order is
  * HS_EXIT_DATA.
  */

@@ -113,7 +113,7 @@ static void hs_rdiff_item(json_t *out, const hs_diff_opts *opts, const json_t *r
 }
 
 /* Which of type, value, expire_at_ms differ; NULL when none. */
-static json_t *hs_rdiff_fields(const json_t *x, const json_t *y)
+static json_t *hs_rdiff_fields(const json_t *x, const json_t *y, long long tol)
 {
 	static const char *const keys[] = { "type", "value", "expire_at_ms" };
 	json_t *f = NULL;
@@ -122,6 +122,12 @@ static json_t *hs_rdiff_fields(const json_t *x, const json_t *y)
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const json_t *vx = json_object_get(x, keys[i]), *vy = json_object_get(y, keys[i]);
 
+		if (i == 2 && json_is_integer(vx) && json_is_integer(vy)) {
+			long long d = (long long)json_integer_value(vx) - (long long)json_integer_value(vy);
+
+			if (d <= tol && -d <= tol)
+				continue;
+		}
 		if ((vx == NULL) != (vy == NULL) || (vx && !json_equal(vx, vy))) {
 			if (!f)
 				f = json_array();
@@ -169,7 +175,7 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 			if (hs_rdiff_next(&sb, name, "B", e))
 				goto out;
 		} else {
-			json_t *fields = hs_rdiff_fields(sa.rec, sb.rec);
+			json_t *fields = hs_rdiff_fields(sa.rec, sb.rec, opts->ttl_tolerance_ms);
 
 			if (fields) {
 				hs_rdiff_count(out, "changed");

@@ -35,7 +35,7 @@ printf '%s\n' '{"key":"a","type":"string","expire_at_ms":null,"value":"x"}' \
 	'{"key":"d","type":"hash","expire_at_ms":1000,"value":[["f","v"]]}' >"$in/a0.jsonl"
 printf '%s\n' '{"key":"a","type":"string","expire_at_ms":null,"value":"y"}' \
 	'{"key":"b","type":"string","expire_at_ms":null,"value":"new"}' \
-	'{"key":"d","type":"hash","expire_at_ms":2000,"value":[["f","v"]]}' \
+	'{"key":"d","type":"hash","expire_at_ms":5000,"value":[["f","v"]]}' \
 	'{"key":{"$base64":"/w=="},"type":"set","expire_at_ms":null,"value":["m"]}' >"$in/b0.jsonl"
 # coll.bson (_id 1, 2, 3) -> other.bson: 1 unchanged, 2 name changed and x added,
 # 3 removed, "k" (a string sorts after every number) added
@@ -148,6 +148,22 @@ expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted.tar.zst"
 expect_stderr_match "redis/db0.jsonl.*line 2 is not sorted by key"
 [[ ! -s $tmp/out ]] || fail "diff printed a report for an unsorted db: $(cat "$tmp/out")"
 echo "ok: an unsorted Redis entry -> 65 naming the entry and line"
+
+# expiry jitter (TIME + PTTL) within --ttl-tolerance (default 1s) is no change
+printf '%s\n' '{"key":"a","type":"string","expire_at_ms":100000,"value":"x"}' >"$in/j1.jsonl"
+printf '%s\n' '{"key":"a","type":"string","expire_at_ms":100700,"value":"x"}' >"$in/j2.jsonl"
+mk_archive "$tmp/j1.tar.zst" "redis/db0.jsonl=@$in/j1.jsonl"
+mk_archive "$tmp/j2.tar.zst" "redis/db0.jsonl=@$in/j2.jsonl"
+expect_exit 0 "$HIVESNAP" diff --json "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+jq -e '.equal == true and .changes == []' "$tmp/out" >/dev/null || fail "jitter 700ms: $(cat "$tmp/out")"
+expect_exit 0 "$HIVESNAP" diff --ttl-tolerance 700ms "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+expect_exit 1 "$HIVESNAP" diff --details --ttl-tolerance 699ms "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+expect_stdout_match '^  ~ "a" \(expire_at_ms\)$'
+expect_exit 1 "$HIVESNAP" diff --ttl-tolerance 0 "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+expect_exit 0 "$HIVESNAP" diff --ttl-tolerance 1m "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+expect_exit 64 "$HIVESNAP" diff --ttl-tolerance soon "$tmp/j1.tar.zst" "$tmp/j2.tar.zst"
+expect_stderr_match "--ttl-tolerance needs a duration"
+echo "ok: expiries within --ttl-tolerance (default 1s) are equal; beyond it they change"
 
 mk_archive "$tmp/unsorted-mongo.tar.zst" "mongo/neural_hive/coll.bson=@$in/unsorted.bson"
 expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted-mongo.tar.zst"
