@@ -23,11 +23,14 @@
 #include "lock.h"
 #include "log.h"
 #include "profile.h"
+#include "retention.h"
 #include "source.h"
 
 const char hs_cmd_snapshot_usage[] =
 	"usage: hivesnap snapshot [-p PROFILE] [-o FILE | --output-dir DIR] [--only SOURCES]\n"
-	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n\n"
+	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n"
+	"                         [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
+	"                         [--keep-weekly N] [--keep-monthly N]\n\n"
 	"Capture the sources the profile configures into one archive.\n\n"
 	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
 	"  -o, --output FILE    write the archive to FILE (must not exist)\n"
@@ -37,6 +40,9 @@ const char hs_cmd_snapshot_usage[] =
 	"  --label TEXT         a label for the file name and header ([A-Za-z0-9._-])\n"
 	"  --allow-partial      keep the archive when a source fails (exit 2)\n"
 	"  --parallel N         collections/keys read in parallel per source\n"
+	"  --keep-last/hourly/daily/weekly/monthly N\n"
+	"                       with --output-dir, after a successful snapshot remove the\n"
+	"                       archives no rule keeps (as 'hivesnap prune')\n"
 	"  -q, --quiet          no progress\n"
 	"  --json               print the result as JSON\n\n"
 	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n\n"
@@ -84,6 +90,11 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "label", required_argument, NULL, 'l' },
 		{ "allow-partial", no_argument, NULL, 'a' },
 		{ "parallel", required_argument, NULL, 'P' },
+		{ "keep-last", required_argument, NULL, 1001 },
+		{ "keep-hourly", required_argument, NULL, 1002 },
+		{ "keep-daily", required_argument, NULL, 1003 },
+		{ "keep-weekly", required_argument, NULL, 1004 },
+		{ "keep-monthly", required_argument, NULL, 1005 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = NULL, *outdir = NULL, *label = NULL, *only = NULL;
@@ -94,14 +105,29 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_buf lockdir = HS_BUF_INIT;
 	hs_buf path = HS_BUF_INIT, failed = HS_BUF_INIT;
 	json_t *report = NULL, *jsources = NULL;
+	hs_keep_policy keep = { 0, 0, 0, 0, 0 };
+	int li = 0;
 	unsigned mask = ~0u;
 	int nok = 0, nfailed = 0, npartial = 0, nrun = 0;
 	int rc = -1, c;
 	size_t i;
 	time_t now = time(NULL);
 
-	while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:", longopts, &li)) != -1) {
 		switch (c) {
+		case 1001:
+		case 1002:
+		case 1003:
+		case 1004:
+		case 1005: {
+			int *slot[] = { &keep.last, &keep.hourly, &keep.daily, &keep.weekly, &keep.monthly };
+			char opt[32];
+
+			snprintf(opt, sizeof(opt), "--%s", longopts[li].name);
+			if (hs_keep_parse(opt, optarg, slot[c - 1001], e))
+				return -1;
+			break;
+		}
 		case 'o':
 			output = optarg;
 			break;
@@ -134,6 +160,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		return hs_cli_usage_error(e, "snapshot", "takes no arguments");
 	if (output && outdir)
 		return hs_cli_usage_error(e, "snapshot", "-o and --output-dir exclude each other");
+	if (hs_keep_policy_any(&keep) && !outdir)
+		return hs_cli_usage_error(e, "snapshot", "--keep-… rules need --output-dir");
 	if (label && !hs_label_ok(label))
 		return hs_cli_usage_error(e, "snapshot", "--label takes 1-64 characters of A-Z a-z 0-9 . _ -");
 	if (only && hs_source_parse_list(only, &mask, e))
@@ -246,6 +274,29 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	rc = (nfailed || npartial) ? HS_EXIT_PARTIAL : HS_EXIT_OK;
 	report = json_pack("{s:s, s:s, s:O, s:i}", "archive", path.data, "status",
 			   rc == HS_EXIT_OK ? "ok" : "partial", "sources", jsources, "exit_code", rc);
+	/* retention after a successful run only, still under the folder lock */
+	if (rc == HS_EXIT_OK && hs_keep_policy_any(&keep)) {
+		json_t *pr = NULL, *pruned = json_array(), *a;
+		char why[HS_ERROR_MSG_MAX];
+		size_t k;
+
+		if (hs_retention_run(outdir, &keep, false, &pr, e)) {
+			snprintf(why, sizeof(why), "%s", e->msg);
+			hs_err(e, HS_EXIT_FAILURE, "archive '%s' written, but pruning failed: %s", path.data, why);
+			rc = -1;
+		}
+		json_array_foreach(json_object_get(pr, "archives"), k, a) {
+			const char *name = json_string_value(json_object_get(a, "name"));
+
+			if (strcmp(json_string_value(json_object_get(a, "action")), "remove"))
+				continue;
+			hs_info("retention", "removed %s (%s)", name,
+				json_string_value(json_object_get(a, "reason")));
+			json_array_append_new(pruned, json_string(name));
+		}
+		json_object_set_new(report, "pruned", pruned);
+		json_decref(pr);
+	}
 	if (ctx->json) {
 		json_dumpf(report, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', ctx->out);
