@@ -12,7 +12,7 @@
  *     (replication offset and times at the scan);
  *  2. record level, for changed entries a module understands (src/diff.h):
  *     redis/db<N>.jsonl key by key, mongo/<db>/<coll>.bson document by
- *     document (_id).  Both entries are spooled to unlinked
+ *     document (_id), kafka/groups/<group>.json partition by partition.  Both entries are spooled to unlinked
  *     temporary files in one more pass over each archive, then merged as
  *     streams, so memory stays bounded whatever the sizes.
  *
@@ -48,7 +48,8 @@ const char hs_cmd_diff_usage[] =
 	"a Redis db, a Kafka group, a Kubernetes object), with counts of added,\n"
 	"removed and changed records where the entry's format is understood\n"
 	"(Redis: keys; MongoDB: documents by _id, with the top-level fields that\n"
-	"changed; others: whole entries for now).\n\n"
+	"changed; Kafka groups: partitions, with offset and lag deltas, and the\n"
+	"group's state; others: whole entries for now).\n\n"
 	"  --only SOURCES  comma-separated: mongo, redis, kafka, k8s, diag\n"
 	"  --details       list the changed records (keys, _ids) under the table\n"
 	"  --limit N       at most N records per entry with --details (default 20)\n"
@@ -148,7 +149,8 @@ static bool hs_diff_has_records(const char *name)
 	size_t n = strlen(name);
 
 	return (!strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl")) ||
-	       (!strncmp(name, "mongo/", 6) && n > 5 && !strcmp(name + n - 5, ".bson"));
+	       (!strncmp(name, "mongo/", 6) && n > 5 && !strcmp(name + n - 5, ".bson")) ||
+	       (!strncmp(name, "kafka/groups/", 13) && n > 5 && !strcmp(name + n - 5, ".json"));
 }
 
 /*
@@ -184,7 +186,8 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 {
 	const json_t *src = json_object_get(ent, "source");
 	json_int_t items = json_integer_value(json_object_get(ent, "items"));
-	bool counted = hs_diff_has_records(name);
+	/* the manifest's item count is records for a db and a collection */
+	bool counted = hs_diff_has_records(name) && strncmp(name, "kafka/", 6);
 
 	return json_pack("{s:s, s:O, s:s, s:o, s:o, s:o}", "entry", name, "source",
 			 src ? src : json_null(), "change", change,
@@ -252,6 +255,16 @@ out:
 	return rc;
 }
 
+/* "topic[partition]" for a Kafka item key; the caller frees it. */
+static char *hs_diff_partition_label(const json_t *k)
+{
+	hs_buf b = HS_BUF_INIT;
+
+	hs_buf_addf(&b, "%s[%" JSON_INTEGER_FORMAT "]", json_string_value(json_object_get(k, "topic")),
+		    json_integer_value(json_object_get(k, "partition")));
+	return hs_buf_detach(&b, NULL);
+}
+
 /* A count column: the number, or "-" when not known. */
 static void hs_diff_col(FILE *out, const json_t *v)
 {
@@ -295,8 +308,12 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 		fprintf(out, "\n%s:\n", json_string_value(json_object_get(ch, "entry")));
 		json_array_foreach(items, j, it) {
 			const char *c = json_string_value(json_object_get(it, "change"));
-			char *key = json_dumps(json_object_get(it, "key"), JSON_ENCODE_ANY | JSON_COMPACT);
+			const json_t *kv = json_object_get(it, "key");
+			char *key = json_object_get(kv, "topic")
+					    ? hs_diff_partition_label(kv)
+					    : json_dumps(kv, JSON_ENCODE_ANY | JSON_COMPACT);
 			const json_t *fields = json_object_get(it, "fields");
+			const json_t *delta = json_object_get(it, "delta");
 
 			fprintf(out, "  %c %s", c[0] == 'a' ? '+' : c[0] == 'r' ? '-' : '~', key ? key : "?");
 			if (json_is_array(fields)) {
@@ -307,6 +324,18 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 				json_array_foreach(fields, k, f)
 					fprintf(out, "%s%s", k ? ", " : "", json_string_value(f));
 				fputc(')', out);
+			}
+			if (delta)
+				fprintf(out, " offset %+" JSON_INTEGER_FORMAT ", lag %+" JSON_INTEGER_FORMAT,
+					json_integer_value(json_object_get(delta, "offset")),
+					json_integer_value(json_object_get(delta, "lag")));
+			if (json_object_get(it, "from")) {
+				char *from = json_dumps(json_object_get(it, "from"), JSON_ENCODE_ANY);
+				char *to = json_dumps(json_object_get(it, "to"), JSON_ENCODE_ANY);
+
+				fprintf(out, " %s -> %s", from ? from : "?", to ? to : "?");
+				free(from);
+				free(to);
 			}
 			fputc('\n', out);
 			free(key);
@@ -428,7 +457,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		json_t *res = json_object();
 
 		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
-			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis : hs_diff_mongo;
+			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis :
+			!strncmp(sp[i].name, "kafka/", 6) ? hs_diff_kafka : hs_diff_mongo;
 
 		if (fn(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
 			json_decref(res);

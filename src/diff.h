@@ -47,4 +47,14 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		  hs_error *e);
 
+/*
+ * Kafka: compare two kafka/groups/<group>.json entries partition by
+ * partition.  Item records: {"key": {"topic", "partition"}, "change",
+ * "fields" and "delta": {"offset", "lag"} (changed only)}, and for a state
+ * or member count change {"key": "state"|"members", "change": "changed",
+ * "from", "to"}.  A document that is not a group is HS_EXIT_DATA.
+ */
+int hs_diff_kafka(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e);
+
 #endif

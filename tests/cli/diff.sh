@@ -51,6 +51,33 @@ open(sys.argv[1], "wb").write(doc(el_int(b"_id", 1), el_str(b"name", "doc-1")) +
     doc(el_str(b"_id", "k"), el_str(b"name", "doc-k")))
 open(sys.argv[2], "wb").write(doc(el_str(b"_id", "k")) + doc(el_int(b"_id", 9)))
 PY
+g1a='{"group":"g1","state":"Stable","members":[{"member_id":"m1"}],"offsets_time_ms":1,"offsets":[
+ {"topic":"t","partition":0,"offset":10,"metadata":"","log_start":0,"log_end":12,"lag":2},
+ {"topic":"t","partition":1,"offset":5,"metadata":"","log_start":0,"log_end":5,"lag":0},
+ {"topic":"u","partition":0,"offset":1,"metadata":"","log_start":0,"log_end":1,"lag":0}]}'
+g1b='{"group":"g1","state":"Empty","members":[],"offsets_time_ms":2,"offsets":[
+ {"topic":"t","partition":0,"offset":10,"metadata":"","log_start":0,"log_end":12,"lag":2},
+ {"topic":"t","partition":1,"offset":9,"metadata":"","log_start":0,"log_end":20,"lag":11},
+ {"topic":"v","partition":3,"offset":0,"metadata":"","log_start":0,"log_end":0,"lag":0}]}'
+g2='{"group":"g2","state":"Empty","members":[],"offsets_time_ms":1,"offsets":[]}'
+mk_archive "$tmp/ka.tar.zst" "kafka/groups/g1.json=$g1a" "kafka/groups/g2.json=$g2"
+mk_archive "$tmp/kb.tar.zst" "kafka/groups/g1.json=$g1b" \
+	"kafka/groups/g2.json=${g2/\"offsets_time_ms\":1/\"offsets_time_ms\":9}"
+expect_exit 1 "$HIVESNAP" diff --details "$tmp/ka.tar.zst" "$tmp/kb.tar.zst"
+expect_stdout_match '^kafka +changed +1 +1 +3  kafka/groups/g1.json$'
+grep -q g2.json "$tmp/out" && fail "g2 differs only in offsets_time_ms but is listed: $(cat "$tmp/out")"
+expect_stdout_match '^  ~ "state" "Stable" -> "Empty"$'
+expect_stdout_match '^  ~ "members" 1 -> 0$'
+expect_stdout_match '^  ~ t\[1\] \(offset, log_end, lag\) offset \+4, lag \+11$'
+expect_stdout_match '^  - u\[0\]$'
+expect_stdout_match '^  \+ v\[3\]$'
+grep -q 't\[0\]' "$tmp/out" && fail "the unchanged partition t[0] is listed: $(cat "$tmp/out")"
+expect_exit 1 "$HIVESNAP" diff --json --details "$tmp/ka.tar.zst" "$tmp/kb.tar.zst"
+validate_json diff.schema.json "$tmp/out"
+jq -e '.changes[0].items[] | select(.key == {"topic":"t","partition":1}) | .delta == {"offset":4,"lag":11}' \
+	"$tmp/out" >/dev/null || fail "kafka delta in --json: $(cat "$tmp/out")"
+echo "ok: Kafka groups: state and member count changes, partitions added, removed, moved (offset and lag deltas)"
+
 mk_archive "$tmp/a.tar.zst" \
 	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
 	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \
