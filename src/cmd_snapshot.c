@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "lock.h"
 #include "log.h"
+#include "metrics.h"
 #include "profile.h"
 #include "retention.h"
 #include "source.h"
@@ -30,7 +31,7 @@ const char hs_cmd_snapshot_usage[] =
 	"usage: hivesnap snapshot [-p PROFILE] [-o FILE | --output-dir DIR] [--only SOURCES]\n"
 	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n"
 	"                         [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
-	"                         [--keep-weekly N] [--keep-monthly N]\n\n"
+	"                         [--keep-weekly N] [--keep-monthly N] [--metrics-file PATH]\n\n"
 	"Capture the sources the profile configures into one archive.\n\n"
 	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
 	"  -o, --output FILE    write the archive to FILE (must not exist)\n"
@@ -43,6 +44,8 @@ const char hs_cmd_snapshot_usage[] =
 	"  --keep-last/hourly/daily/weekly/monthly N\n"
 	"                       with --output-dir, after a successful snapshot remove the\n"
 	"                       archives no rule keeps (as 'hivesnap prune')\n"
+	"  --metrics-file PATH  write the run's metrics there (Prometheus text format for\n"
+	"                       node_exporter's textfile collector, replaced atomically)\n"
 	"  -q, --quiet          no progress\n"
 	"  --json               print the result as JSON\n\n"
 	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n\n"
@@ -95,6 +98,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "keep-daily", required_argument, NULL, 1003 },
 		{ "keep-weekly", required_argument, NULL, 1004 },
 		{ "keep-monthly", required_argument, NULL, 1005 },
+		{ "metrics-file", required_argument, NULL, 1006 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = NULL, *outdir = NULL, *label = NULL, *only = NULL;
@@ -107,6 +111,9 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	json_t *report = NULL, *jsources = NULL;
 	hs_keep_policy keep = { 0, 0, 0, 0, 0 };
 	int li = 0;
+	const char *metrics_file = NULL;
+	bool written = false;
+	int64_t started_ms = hs_now_ms();
 	unsigned mask = ~0u;
 	int nok = 0, nfailed = 0, npartial = 0, nrun = 0;
 	int rc = -1, c;
@@ -115,6 +122,9 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 	while ((c = getopt_long(argc, argv, "o:", longopts, &li)) != -1) {
 		switch (c) {
+		case 1006:
+			metrics_file = optarg;
+			break;
 		case 1001:
 		case 1002:
 		case 1003:
@@ -270,6 +280,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (hs_aw_finish(aw, e))
 		goto out;
+	written = true;
 
 	rc = (nfailed || npartial) ? HS_EXIT_PARTIAL : HS_EXIT_OK;
 	report = json_pack("{s:s, s:s, s:O, s:i}", "archive", path.data, "status",
@@ -304,6 +315,16 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		fprintf(ctx->out, "%s\n", path.data);
 	}
 out:
+	/* the run's metrics, unless another run holds the folder (it reports) */
+	if (metrics_file && !(rc < 0 && e->code == HS_EXIT_LOCKED)) {
+		hs_run_metrics m = { hs_profile_name(ctx->profile), started_ms, hs_now_ms(),
+				     rc >= 0 ? rc : e->code, written ? path.data : NULL, jsources };
+		hs_error merr;
+
+		hs_error_init(&merr);
+		if (hs_metrics_write(metrics_file, &m, &merr))
+			hs_log(HS_LOG_ERROR, NULL, "%s", merr.msg);
+	}
 	hs_aw_free(aw);
 	hs_lock_release(lock);
 	hs_buf_release(&lockdir);
