@@ -12,7 +12,8 @@
  *     (replication offset and times at the scan);
  *  2. record level, for changed entries a module understands (src/diff.h):
  *     redis/db<N>.jsonl key by key, mongo/<db>/<coll>.bson document by
- *     document (_id), kafka/groups/<group>.json partition by partition.  Both entries are spooled to unlinked
+ *     document (_id), kafka/groups/<group>.json partition by partition,
+ *     k8s ConfigMaps key by key and Deployments / HPAs field by field.  Both entries are spooled to unlinked
  *     temporary files in one more pass over each archive, then merged as
  *     streams, so memory stays bounded whatever the sizes.
  *
@@ -49,7 +50,9 @@ const char hs_cmd_diff_usage[] =
 	"removed and changed records where the entry's format is understood\n"
 	"(Redis: keys; MongoDB: documents by _id, with the top-level fields that\n"
 	"changed; Kafka groups: partitions, with offset and lag deltas, and the\n"
-	"group's state; others: whole entries for now).\n\n"
+	"group's state; Kubernetes: ConfigMap keys with a unified diff of changed\n"
+	"values, Deployment and HPA spec fields such as images, env, resources and\n"
+	"replicas; others: whole entries).\n\n"
 	"  --only SOURCES  comma-separated: mongo, redis, kafka, k8s, diag\n"
 	"  --details       list the changed records (keys, _ids) under the table\n"
 	"  --limit N       at most N records per entry with --details (default 20)\n"
@@ -143,6 +146,28 @@ static bool hs_diff_volatile(const char *name)
 	return !strcmp(name, "hivesnap.json") || !strcmp(name, "redis/server.json");
 }
 
+/* k8s/<ns>/{configmaps,deployments,hpa}/<name>.json (not revisions). */
+static bool hs_diff_k8s_object(const char *name)
+{
+	static const char *const kinds[] = { "configmaps", "deployments", "hpa" };
+	const char *p, *q;
+	size_t i, n = strlen(name);
+
+	if (strncmp(name, "k8s/", 4) || n < 5 || strcmp(name + n - 5, ".json"))
+		return false;
+	p = strchr(name + 4, '/');
+	if (!p)
+		return false;
+	p++;
+	q = strchr(p, '/');
+	if (!q || strchr(q + 1, '/'))
+		return false;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if ((size_t)(q - p) == strlen(kinds[i]) && !strncmp(p, kinds[i], (size_t)(q - p)))
+			return true;
+	return false;
+}
+
 /* True for entries compared record by record. */
 static bool hs_diff_has_records(const char *name)
 {
@@ -150,7 +175,8 @@ static bool hs_diff_has_records(const char *name)
 
 	return (!strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl")) ||
 	       (!strncmp(name, "mongo/", 6) && n > 5 && !strcmp(name + n - 5, ".bson")) ||
-	       (!strncmp(name, "kafka/groups/", 13) && n > 5 && !strcmp(name + n - 5, ".json"));
+	       (!strncmp(name, "kafka/groups/", 13) && n > 5 && !strcmp(name + n - 5, ".json")) ||
+	       hs_diff_k8s_object(name);
 }
 
 /*
@@ -187,7 +213,7 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 	const json_t *src = json_object_get(ent, "source");
 	json_int_t items = json_integer_value(json_object_get(ent, "items"));
 	/* the manifest's item count is records for a db and a collection */
-	bool counted = hs_diff_has_records(name) && strncmp(name, "kafka/", 6);
+	bool counted = hs_diff_has_records(name) && (!strncmp(name, "redis/", 6) || !strncmp(name, "mongo/", 6));
 
 	return json_pack("{s:s, s:O, s:s, s:o, s:o, s:o}", "entry", name, "source",
 			 src ? src : json_null(), "change", change,
@@ -329,15 +355,29 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 				fprintf(out, " offset %+" JSON_INTEGER_FORMAT ", lag %+" JSON_INTEGER_FORMAT,
 					json_integer_value(json_object_get(delta, "offset")),
 					json_integer_value(json_object_get(delta, "lag")));
-			if (json_object_get(it, "from")) {
-				char *from = json_dumps(json_object_get(it, "from"), JSON_ENCODE_ANY);
-				char *to = json_dumps(json_object_get(it, "to"), JSON_ENCODE_ANY);
+			if (json_object_get(it, "from") || json_object_get(it, "to")) {
+				const json_t *jf = json_object_get(it, "from"), *jt = json_object_get(it, "to");
+				char *from = jf ? json_dumps(jf, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+				char *to = jt ? json_dumps(jt, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
 
-				fprintf(out, " %s -> %s", from ? from : "?", to ? to : "?");
+				if (from && to)
+					fprintf(out, " %s -> %s", from, to);
+				else if (from || to)
+					fprintf(out, " %s", from ? from : to);
 				free(from);
 				free(to);
 			}
 			fputc('\n', out);
+			if (json_is_string(json_object_get(it, "diff"))) {
+				const char *d = json_string_value(json_object_get(it, "diff"));
+
+				while (*d) {
+					size_t ln = strcspn(d, "\n");
+
+					fprintf(out, "      %.*s\n", (int)ln, d);
+					d += ln + (d[ln] == '\n');
+				}
+			}
 			free(key);
 		}
 		total = json_integer_value(json_object_get(ch, "added")) +
@@ -458,7 +498,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
 			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis :
-			!strncmp(sp[i].name, "kafka/", 6) ? hs_diff_kafka : hs_diff_mongo;
+			!strncmp(sp[i].name, "kafka/", 6) ? hs_diff_kafka :
+			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s : hs_diff_mongo;
 
 		if (fn(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
 			json_decref(res);

@@ -57,4 +57,14 @@ int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 int hs_diff_kafka(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		  hs_error *e);
 
+/*
+ * Kubernetes: compare two ConfigMap, Deployment or HPA entries (see
+ * diff_k8s.c).  Item records: {"key": "data.<k>" or a path such as
+ * "spec.template.spec.containers[api].image", "change", "from"/"to" (the
+ * values; ConfigMaps: none), "diff" (a ConfigMap's changed text value as
+ * a unified diff)}.  A document that is not an object is HS_EXIT_DATA.
+ */
+int hs_diff_k8s(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		hs_error *e);
+
 #endif

@@ -78,6 +78,49 @@ jq -e '.changes[0].items[] | select(.key == {"topic":"t","partition":1}) | .delt
 	"$tmp/out" >/dev/null || fail "kafka delta in --json: $(cat "$tmp/out")"
 echo "ok: Kafka groups: state and member count changes, partitions added, removed, moved (offset and lag deltas)"
 
+cma='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"ns","labels":{"app":"x"}},"data":{"same":"1","app.yaml":"a: 1\nb: 2\nc: 3\nd: 4\ne: 5\n","old":"x"}}'
+cmb='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"ns","labels":{"app":"y"}},"data":{"same":"1","app.yaml":"a: 1\nb: 2\nc: 30\nd: 4\ne: 5\n","new":"z"}}'
+depa='{"kind":"Deployment","metadata":{"name":"api","namespace":"ns","annotations":{"deployment.kubernetes.io/revision":"3"}},"spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"api","image":"api:1.0","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"resources":{"limits":{"cpu":"500m"}}},{"name":"side","image":"side:1"}]}}}}'
+depb='{"kind":"Deployment","metadata":{"name":"api","namespace":"ns","annotations":{"deployment.kubernetes.io/revision":"4"}},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"side","image":"side:1"},{"name":"api","image":"api:1.1","env":[{"name":"B","value":"2"},{"name":"A","value":"9"},{"name":"C","value":"3"}],"resources":{"limits":{"cpu":"1"}}}]}}}}'
+mk_archive "$tmp/k8a.tar.zst" "k8s/ns/configmaps/cfg.json=$cma" "k8s/ns/deployments/api.json=$depa" \
+	"k8s/ns/deployments/api/revisions/3.json={}"
+mk_archive "$tmp/k8b.tar.zst" "k8s/ns/configmaps/cfg.json=$cmb" "k8s/ns/deployments/api.json=$depb" \
+	"k8s/ns/deployments/api/revisions/3.json={}" "k8s/ns/deployments/api/revisions/4.json={}"
+expect_exit 1 "$HIVESNAP" diff --details "$tmp/k8a.tar.zst" "$tmp/k8b.tar.zst"
+expect_stdout_match '^k8s +changed +1 +1 +2  k8s/ns/configmaps/cfg.json$'
+expect_stdout_match '^k8s +changed +1 +0 +5  k8s/ns/deployments/api.json$'
+expect_stdout_match '^k8s +added +- +- +-  k8s/ns/deployments/api/revisions/4.json$'
+expect_stdout_match '^  ~ "data.app.yaml"$'
+expect_stdout_match '^      @@ -1,5 \+1,5 @@$'
+expect_stdout_match '^      -c: 3$'
+expect_stdout_match '^      \+c: 30$'
+expect_stdout_match '^  - "data.old"$'
+expect_stdout_match '^  \+ "data.new"$'
+expect_stdout_match '^  ~ "metadata.labels.app" "x" -> "y"$'
+expect_stdout_match '^  ~ "spec.replicas" 2 -> 3$'
+expect_stdout_match '^  ~ "spec.template.spec.containers\[api\].image" "api:1.0" -> "api:1.1"$'
+expect_stdout_match '^  ~ "spec.template.spec.containers\[api\].env\[A\].value" "1" -> "9"$'
+expect_stdout_match '^  \+ "spec.template.spec.containers\[api\].env\[C\]" \{"name":"C","value":"3"\}$'
+expect_stdout_match '^  ~ "spec.template.spec.containers\[api\].resources.limits.cpu" "500m" -> "1"$'
+expect_stdout_match '^  ~ "metadata.annotations.deployment.kubernetes.io/revision" "3" -> "4"$'
+grep -qE 'data.same|containers\[side\]|env\[B\]' "$tmp/out" && fail "unchanged keys or fields are listed: $(cat "$tmp/out")"
+expect_exit 1 "$HIVESNAP" diff --json --details "$tmp/k8a.tar.zst" "$tmp/k8b.tar.zst"
+validate_json diff.schema.json "$tmp/out"
+/usr/bin/python3 - "$tmp/out" <<'PY' || fail "k8s --json: $(cat "$tmp/out")"
+import json, os, subprocess, sys, tempfile
+d = json.load(open(sys.argv[1]))
+cm = [c for c in d["changes"] if c["entry"] == "k8s/ns/configmaps/cfg.json"][0]
+it = [i for i in cm["items"] if i["key"] == "data.app.yaml"][0]
+a, b = "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\n", "a: 1\nb: 2\nc: 30\nd: 4\ne: 5\n"
+# the unified diff applies: patch turns a into b
+with tempfile.TemporaryDirectory() as t:
+    open(os.path.join(t, "f"), "w").write(a)
+    open(os.path.join(t, "p"), "w").write("--- f\n+++ f\n" + it["diff"])
+    subprocess.run(["patch", "-s", os.path.join(t, "f"), os.path.join(t, "p")], check=True)
+    assert open(os.path.join(t, "f")).read() == b
+PY
+echo "ok: k8s ConfigMaps key by key with an applicable unified diff; Deployments field by field (images, env by name, resources, replicas); revisions added"
+
 mk_archive "$tmp/a.tar.zst" \
 	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
 	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \
