@@ -29,11 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
 #include "diff.h"
+#include "log.h"
 #include "profile.h"
 
 #define HS_DIFF_DEFAULT_LIMIT 20
@@ -41,8 +43,8 @@
 #define HS_DIFF_CHUNK (64 * 1024)
 
 const char hs_cmd_diff_usage[] =
-	"usage: hivesnap diff A B [--only SOURCES] [--details] [--limit N]\n"
-	"                     [--ttl-tolerance DURATION] [--json]\n\n"
+	"usage: hivesnap diff A (B | --live [-p PROFILE]) [--only SOURCES] [--details]\n"
+	"                     [--limit N] [--ttl-tolerance DURATION] [--json]\n\n"
 	"Show what changed from archive A (the older) to archive B.  Both archives\n"
 	"are verified in full first.  The report starts with a summary table, one\n"
 	"line per entry that was added, removed or changed (a MongoDB collection,\n"
@@ -63,7 +65,10 @@ const char hs_cmd_diff_usage[] =
 	"A changed entry whose records are all equal (within the tolerance) is\n"
 	"not reported.\n\n"
 	"hivesnap.json and redis/server.json, which differ at every capture, are\n"
-	"not compared.  --live (diff against the live system) is not available yet.\n\n"
+	"not compared.\n\n"
+	"  --live          B is the live state: the profile's sources (those of\n"
+	"                  --only) are captured into a temporary archive under\n"
+	"                  $TMPDIR, diffed against, and removed\n\n"
 	"Exit: 0 equal, 1 different, 3 cannot read a file, 4 an archive is not a\n"
 	"hivesnap archive or is corrupt, 64 usage, 65 newer format version or a\n"
 	"malformed record.\n";
@@ -389,6 +394,89 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 	}
 }
 
+/*
+ * --live: capture the profile's sources (those of --only) with the snapshot
+ * command into a fresh private folder under $TMPDIR (or /tmp); fills dir
+ * and path.  The archive is then diffed like any B.
+ */
+static int hs_diff_live(hs_ctx *ctx, unsigned mask, hs_buf *dir, hs_buf *path, hs_error *e)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	hs_buf only = HS_BUF_INIT;
+	hs_ctx sctx = *ctx;
+	char *argv[6];
+	int argc = 0, rc = -1, src;
+	size_t i;
+
+	if (hs_cli_load_profile(ctx, e))
+		goto out;
+	sctx.profile = ctx->profile;
+	/* without --only, the snapshot captures what the profile configures */
+	for (i = 0; mask && hs_diff_sources[i]; i++)
+		if (((mask >> i) & 1u) && strcmp(hs_diff_sources[i], "diag"))
+			hs_buf_addf(&only, "%s%s", only.len ? "," : "", hs_diff_sources[i]);
+	if (mask && !only.len) {
+		hs_err(e, HS_EXIT_USAGE, "diff: --live captures mongo, redis, kafka or k8s, not only diag");
+		goto out;
+	}
+	hs_buf_addf(dir, "%s/hivesnap-diff-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(dir->data)) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "diff: cannot create a folder in '%s'",
+			     tmpdir && *tmpdir ? tmpdir : "/tmp");
+		hs_buf_reset(dir);
+		goto out;
+	}
+	hs_buf_addf(path, "%s/live.tar.zst", dir->data);
+	sctx.out = fopen("/dev/null", "w");
+	if (!sctx.out) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "diff: cannot open '/dev/null'");
+		goto out;
+	}
+	sctx.json = false;
+	sctx.quiet = true;
+	argv[argc++] = (char *)"snapshot";
+	argv[argc++] = (char *)"-o";
+	argv[argc++] = path->data;
+	if (only.len) {
+		argv[argc++] = (char *)"--only";
+		argv[argc++] = only.data;
+	}
+	argv[argc] = NULL;
+	optind = 0; /* glibc: full reinitialisation of getopt */
+	src = hs_cmd_snapshot(argc, argv, &sctx, e);
+	fclose(sctx.out);
+	if (src < 0) {
+		hs_err_prefix(e, "diff: live capture failed");
+		goto out;
+	}
+	if (src != 0) {
+		hs_err(e, HS_EXIT_FAILURE, "diff: live capture failed with exit %d", src);
+		goto out;
+	}
+	rc = 0;
+out:
+	hs_buf_release(&only);
+	return rc;
+}
+
+/* Remove what --live left in its folder: the archive, the lock file, the folder. */
+static void hs_diff_live_cleanup(hs_buf *dir, hs_buf *path)
+{
+	hs_buf lock = HS_BUF_INIT;
+
+	if (path->len)
+		unlink(path->data);
+	if (dir->len) {
+		hs_buf_addf(&lock, "%s/.hivesnap.lock", dir->data);
+		unlink(lock.data);
+		if (rmdir(dir->data))
+			hs_log(HS_LOG_WARN, "diff", "cannot remove the live capture folder '%s'", dir->data);
+	}
+	hs_buf_release(&lock);
+	hs_buf_release(dir);
+	hs_buf_release(path);
+}
+
 /* See hs_cmd_diff_usage. */
 int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 {
@@ -410,6 +498,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	json_t *ent;
 	unsigned mask = 0;
 	unsigned long long l;
+	bool live = false;
+	hs_buf livedir = HS_BUF_INIT, livepath = HS_BUF_INIT;
 	char what[160], *end;
 	int c, rc = -1;
 
@@ -438,7 +528,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 					      optarg);
 			break;
 		case OPT_LIVE:
-			return hs_err(e, HS_EXIT_USAGE, "diff: --live is not implemented yet");
+			live = true;
+			break;
 		case ':':
 			snprintf(what, sizeof(what), "option '%s' needs a value", argv[optind - 1]);
 			return hs_cli_usage_error(e, "diff", what);
@@ -447,13 +538,21 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			return hs_cli_usage_error(e, "diff", what);
 		}
 	}
-	if (argc - optind != 2)
-		return hs_cli_usage_error(e, "diff", "needs two archives A and B");
+	if (live ? argc - optind != 1 : argc - optind != 2)
+		return hs_cli_usage_error(e, "diff", live ? "--live needs one archive A"
+							  : "needs two archives A and B");
 	a = argv[optind];
-	b = argv[optind + 1];
+	b = live ? NULL : argv[optind + 1];
 
 	/* nothing is compared before both archives are known to be whole */
-	if (hs_archive_verify(a, e) || hs_archive_verify(b, e))
+	if (hs_archive_verify(a, e))
+		goto out;
+	if (live) {
+		if (hs_diff_live(ctx, mask, &livedir, &livepath, e))
+			goto out;
+		b = livepath.data;
+	}
+	if (hs_archive_verify(b, e))
 		goto out;
 	if (hs_diff_load(a, &ma, &ea, e) || hs_diff_load(b, &mb, &eb, e))
 		goto out;
@@ -558,5 +657,6 @@ out:
 	json_decref(eb);
 	json_decref(ma);
 	json_decref(mb);
+	hs_diff_live_cleanup(&livedir, &livepath);
 	return rc;
 }

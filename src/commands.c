@@ -22,7 +22,7 @@ const hs_cmd hs_commands[] = {
 	{ "snapshot", hs_cmd_snapshot, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "capture the configured sources into one archive", hs_cmd_snapshot_usage },
 	{ "restore", hs_cmd_restore, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "replay an archive into the targets (plan only without --execute)", hs_cmd_restore_usage },
 	{ "rollback", hs_cmd_rollback, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "roll a Deployment back to an archived revision (plan only without --execute)", hs_cmd_rollback_usage },
-	{ "diff", hs_cmd_diff, HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
+	{ "diff", hs_cmd_diff, HS_CMD_PROFILE | HS_CMD_PROFILE_LAZY | HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
 	{ "list", hs_cmd_list, HS_CMD_JSON, "list the archives of a backup folder, newest first", hs_cmd_list_usage },
 	{ "prune", hs_cmd_prune, HS_CMD_JSON, "remove the archives of a backup folder no --keep-… rule keeps", hs_cmd_prune_usage },
 	{ NULL, NULL, 0, NULL, NULL }

@@ -69,3 +69,19 @@ assert items == [("removed", "hs:gone", None), ("changed", "hs:h", ["value"]),
                  ("changed", "hs:t", ["type", "value"]), ("changed", "hs:ttl", ["expire_at_ms"])], items
 PY
 echo "ok: value, type and expiry changes, added and removed keys found; keys outside the patterns ignored"
+
+# --live: B is captured now, into a temporary archive that is removed afterwards
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
+rc=0
+"$HIVESNAP" diff --live -p "$work/p.yaml" --only redis "$work/b.tar.zst" >"$work/live.txt" 2>"$work/err" || rc=$?
+[[ $rc == 0 ]] || { cat "$work/live.txt" "$work/err" >&2; fail "diff B --live right after B: exit $rc, want 0"; }
+grep -q '^equal: ' "$work/live.txt" || fail "diff --live equal: $(cat "$work/live.txt")"
+cli set hs:k9 live-change >/dev/null
+rc=0
+"$HIVESNAP" diff --live --json --details -p "$work/p.yaml" "$work/b.tar.zst" >"$work/live.json" 2>"$work/err" || rc=$?
+[[ $rc == 1 ]] || { cat "$work/live.json" "$work/err" >&2; fail "diff --live after a change: exit $rc, want 1"; }
+jq -e '.changes | length == 1 and .[0].entry == "redis/db15.jsonl" and .[0].items == [{"key":"hs:k9","change":"changed","fields":["value"]}]' \
+	"$work/live.json" >/dev/null || fail "diff --live: $(cat "$work/live.json")"
+[[ -z $(ls -A "$TMPDIR") ]] || fail "diff --live left files behind: $(ls -A "$TMPDIR")"
+echo "ok: --live captures the profile's sources now, finds the change, and removes its temporary archive"
