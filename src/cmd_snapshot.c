@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +26,15 @@
 #include "metrics.h"
 #include "profile.h"
 #include "retention.h"
+#include "silence.h"
 #include "source.h"
 
 const char hs_cmd_snapshot_usage[] =
 	"usage: hivesnap snapshot [-p PROFILE] [-o FILE | --output-dir DIR] [--only SOURCES]\n"
 	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n"
 	"                         [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
-	"                         [--keep-weekly N] [--keep-monthly N] [--metrics-file PATH]\n\n"
+	"                         [--keep-weekly N] [--keep-monthly N] [--metrics-file PATH]\n"
+	"                         [--silence DURATION]\n\n"
 	"Capture the sources the profile configures into one archive.\n\n"
 	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
 	"  -o, --output FILE    write the archive to FILE (must not exist)\n"
@@ -46,6 +49,10 @@ const char hs_cmd_snapshot_usage[] =
 	"                       archives no rule keeps (as 'hivesnap prune')\n"
 	"  --metrics-file PATH  write the run's metrics there (Prometheus text format for\n"
 	"                       node_exporter's textfile collector, replaced atomically)\n"
+	"  --silence DURATION   before capturing, silence the profile's alerts (silence.matchers)\n"
+	"                       in diag.alertmanager.url for DURATION (e.g. 2h); the id is logged\n"
+	"                       and in --json; 'hivesnap unsilence ID' ends it.  Expired again\n"
+	"                       when nothing is written\n"
 	"  -q, --quiet          no progress\n"
 	"  --json               print the result as JSON\n\n"
 	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n\n"
@@ -99,6 +106,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "keep-weekly", required_argument, NULL, 1004 },
 		{ "keep-monthly", required_argument, NULL, 1005 },
 		{ "metrics-file", required_argument, NULL, 1006 },
+		{ "silence", required_argument, NULL, 1007 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = NULL, *outdir = NULL, *label = NULL, *only = NULL;
@@ -112,6 +120,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_keep_policy keep = { 0, 0, 0, 0, 0 };
 	int li = 0;
 	const char *metrics_file = NULL;
+	int64_t silence_s = 0;
+	char *silence_id = NULL;
 	bool written = false;
 	int64_t started_ms = hs_now_ms();
 	unsigned mask = ~0u;
@@ -124,6 +134,10 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		switch (c) {
 		case 1006:
 			metrics_file = optarg;
+			break;
+		case 1007:
+			if (hs_duration_parse(optarg, &silence_s) || silence_s <= 0)
+				return hs_cli_usage_error(e, "snapshot", "--silence takes a duration such as 90m or 2h");
 			break;
 		case 1001:
 		case 1002:
@@ -202,6 +216,20 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	/* one run at a time per output folder, held until the end (exit 75) */
 	if (hs_lock_acquire(lockdir.data, &lock, e))
 		goto out;
+	/* maintenance window: silence the alerts before touching anything */
+	if (silence_s > 0) {
+		const char *am = ctx->profile->diag ? ctx->profile->diag->alertmanager_url : NULL;
+
+		if (!am) {
+			hs_err(e, HS_EXIT_DATA, "--silence: profile '%s' has no diag.alertmanager.url",
+			       hs_profile_name(ctx->profile));
+			goto out;
+		}
+		if (hs_silence_create(am, ctx->profile->silence, silence_s, path.data, &silence_id, e))
+			goto out;
+		hs_log(HS_LOG_WARN, NULL, "silence %s created for %" PRId64 "s: 'hivesnap unsilence %s' ends it",
+		       silence_id, silence_s, silence_id);
+	}
 
 	memset(&aopts, 0, sizeof(aopts));
 	aopts.kind = "snapshot";
@@ -285,6 +313,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	rc = (nfailed || npartial) ? HS_EXIT_PARTIAL : HS_EXIT_OK;
 	report = json_pack("{s:s, s:s, s:O, s:i}", "archive", path.data, "status",
 			   rc == HS_EXIT_OK ? "ok" : "partial", "sources", jsources, "exit_code", rc);
+	if (silence_id)
+		json_object_set_new(report, "silence", json_string(silence_id));
 	/* retention after a successful run only, still under the folder lock */
 	if (rc == HS_EXIT_OK && hs_keep_policy_any(&keep)) {
 		json_t *pr = NULL, *pruned = json_array(), *a;
@@ -325,6 +355,18 @@ out:
 		if (hs_metrics_write(metrics_file, &m, &merr))
 			hs_log(HS_LOG_ERROR, NULL, "%s", merr.msg);
 	}
+	/* nothing written: the maintenance does not go ahead, so neither does the silence */
+	if (silence_id && rc < 0 && !written) {
+		const char *am = ctx->profile->diag->alertmanager_url;
+		hs_error serr2;
+
+		hs_error_init(&serr2);
+		if (hs_silence_expire(am, silence_id, &serr2))
+			hs_log(HS_LOG_ERROR, NULL, "%s", serr2.msg);
+		else
+			hs_info(NULL, "silence %s expired: nothing was written", silence_id);
+	}
+	free(silence_id);
 	hs_aw_free(aw);
 	hs_lock_release(lock);
 	hs_buf_release(&lockdir);

@@ -25,5 +25,6 @@ const hs_cmd hs_commands[] = {
 	{ "diff", hs_cmd_diff, HS_CMD_PROFILE | HS_CMD_PROFILE_LAZY | HS_CMD_JSON, "what changed between two archives (exit 0 equal, 1 different)", hs_cmd_diff_usage },
 	{ "list", hs_cmd_list, HS_CMD_JSON, "list the archives of a backup folder, newest first", hs_cmd_list_usage },
 	{ "prune", hs_cmd_prune, HS_CMD_JSON, "remove the archives of a backup folder no --keep-… rule keeps", hs_cmd_prune_usage },
+	{ "unsilence", hs_cmd_unsilence, HS_CMD_PROFILE, "expire the Alertmanager silence snapshot --silence made", hs_cmd_unsilence_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };
