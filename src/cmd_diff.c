@@ -12,7 +12,8 @@
  *     (replication offset and times at the scan);
  *  2. record level, for changed entries a module understands (src/diff.h):
  *     redis/db<N>.jsonl key by key, mongo/<db>/<coll>.bson document by
- *     document (_id), kafka/groups/<group>.json partition by partition,
+ *     document (_id) and their .metadata.json (options, indexes by name),
+ *     kafka/groups/<group>.json partition by partition,
  *     k8s ConfigMaps key by key and Deployments / HPAs field by field.  Both entries are spooled to unlinked
  *     temporary files in one more pass over each archive, then merged as
  *     streams, so memory stays bounded whatever the sizes.
@@ -51,7 +52,7 @@ const char hs_cmd_diff_usage[] =
 	"a Redis db, a Kafka group, a Kubernetes object), with counts of added,\n"
 	"removed and changed records where the entry's format is understood\n"
 	"(Redis: keys; MongoDB: documents by _id, with the top-level fields that\n"
-	"changed; Kafka groups: partitions, with offset and lag deltas, and the\n"
+	"changed, and options and indexes; Kafka groups: partitions, with offset and lag deltas, and the\n"
 	"group's state; Kubernetes: ConfigMap keys with a unified diff of changed\n"
 	"values, Deployment and HPA spec fields such as images, env, resources and\n"
 	"replicas; others: whole entries).\n\n"
@@ -151,6 +152,14 @@ static bool hs_diff_volatile(const char *name)
 	return !strcmp(name, "hivesnap.json") || !strcmp(name, "redis/server.json");
 }
 
+/* True when name ends with suffix. */
+static bool hs_diff_has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+
+	return n >= m && !strcmp(name + n - m, suffix);
+}
+
 /* k8s/<ns>/{configmaps,deployments,hpa}/<name>.json (not revisions). */
 static bool hs_diff_k8s_object(const char *name)
 {
@@ -180,6 +189,7 @@ static bool hs_diff_has_records(const char *name)
 
 	return (!strncmp(name, "redis/db", 8) && n > 6 && !strcmp(name + n - 6, ".jsonl")) ||
 	       (!strncmp(name, "mongo/", 6) && n > 5 && !strcmp(name + n - 5, ".bson")) ||
+	       (!strncmp(name, "mongo/", 6) && n > 14 && !strcmp(name + n - 14, ".metadata.json")) ||
 	       (!strncmp(name, "kafka/groups/", 13) && n > 5 && !strcmp(name + n - 5, ".json")) ||
 	       hs_diff_k8s_object(name);
 }
@@ -218,7 +228,8 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 	const json_t *src = json_object_get(ent, "source");
 	json_int_t items = json_integer_value(json_object_get(ent, "items"));
 	/* the manifest's item count is records for a db and a collection */
-	bool counted = hs_diff_has_records(name) && (!strncmp(name, "redis/", 6) || !strncmp(name, "mongo/", 6));
+	bool counted = hs_diff_has_records(name) && !hs_diff_has_suffix(name, ".metadata.json") &&
+		       (!strncmp(name, "redis/", 6) || !strncmp(name, "mongo/", 6));
 
 	return json_pack("{s:s, s:O, s:s, s:o, s:o, s:o}", "entry", name, "source",
 			 src ? src : json_null(), "change", change,
@@ -598,7 +609,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
 			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis :
 			!strncmp(sp[i].name, "kafka/", 6) ? hs_diff_kafka :
-			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s : hs_diff_mongo;
+			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s :
+			hs_diff_has_suffix(sp[i].name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
 
 		if (fn(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
 			json_decref(res);

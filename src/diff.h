@@ -67,4 +67,22 @@ int hs_diff_kafka(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 int hs_diff_k8s(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		hs_error *e);
 
+/*
+ * The leaf-level diff of two JSON values under path (either may be NULL):
+ * objects key by key, arrays of objects that all have a "name" matched by
+ * name ("path[name]"), anything else compared whole.  Each difference is
+ * counted in out and, with details, appended to out's items as {"key":
+ * path, "change", "from", "to"}.  Used by diff_k8s.c and diff_mongo.c.
+ */
+void hs_diff_json_walk(const json_t *x, const json_t *y, const char *path, const hs_diff_opts *opts,
+		       json_t *out);
+
+/*
+ * MongoDB: compare two mongo/<db>/<coll>.metadata.json entries: "options"
+ * and "indexes" (by index name) field by field; the collection's uuid,
+ * which a restore changes, is not compared.
+ */
+int hs_diff_mongo_metadata(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+			   hs_error *e);
+
 #endif

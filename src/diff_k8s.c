@@ -158,8 +158,8 @@ static const json_t *hs_kdf_by_name(const json_t *arr, const char *name)
 	return NULL;
 }
 
-/* Recursive leaf diff of x (A) and y (B) under path; either may be NULL. */
-static void hs_kdf_walk(const json_t *x, const json_t *y, const char *path, const hs_diff_opts *opts,
+/* See diff.h. */
+void hs_diff_json_walk(const json_t *x, const json_t *y, const char *path, const hs_diff_opts *opts,
 			json_t *out)
 {
 	hs_buf sub = HS_BUF_INIT;
@@ -180,14 +180,14 @@ static void hs_kdf_walk(const json_t *x, const json_t *y, const char *path, cons
 		json_object_foreach((json_t *)x, k, v) {
 			hs_buf_reset(&sub);
 			hs_buf_addf(&sub, "%s%s%s", path, *path ? "." : "", k);
-			hs_kdf_walk(v, json_object_get(y, k), sub.data, opts, out);
+			hs_diff_json_walk(v, json_object_get(y, k), sub.data, opts, out);
 		}
 		json_object_foreach((json_t *)y, k, v) {
 			if (json_object_get(x, k))
 				continue;
 			hs_buf_reset(&sub);
 			hs_buf_addf(&sub, "%s%s%s", path, *path ? "." : "", k);
-			hs_kdf_walk(NULL, v, sub.data, opts, out);
+			hs_diff_json_walk(NULL, v, sub.data, opts, out);
 		}
 	} else if (hs_kdf_named(x) && hs_kdf_named(y)) {
 		json_array_foreach(x, i, v) {
@@ -195,7 +195,7 @@ static void hs_kdf_walk(const json_t *x, const json_t *y, const char *path, cons
 
 			hs_buf_reset(&sub);
 			hs_buf_addf(&sub, "%s[%s]", path, n);
-			hs_kdf_walk(v, hs_kdf_by_name(y, n), sub.data, opts, out);
+			hs_diff_json_walk(v, hs_kdf_by_name(y, n), sub.data, opts, out);
 		}
 		json_array_foreach(y, i, v) {
 			const char *n = json_string_value(json_object_get(v, "name"));
@@ -204,7 +204,7 @@ static void hs_kdf_walk(const json_t *x, const json_t *y, const char *path, cons
 				continue;
 			hs_buf_reset(&sub);
 			hs_buf_addf(&sub, "%s[%s]", path, n);
-			hs_kdf_walk(NULL, v, sub.data, opts, out);
+			hs_diff_json_walk(NULL, v, sub.data, opts, out);
 		}
 	} else {
 		hs_kdf_item(out, opts, "changed",
@@ -254,7 +254,7 @@ int hs_diff_k8s(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, js
 			y = json_object_get(y, "metadata");
 			p = dot + 1;
 		}
-		hs_kdf_walk(json_object_get(x, p), json_object_get(y, p), parts[i], opts, out);
+		hs_diff_json_walk(json_object_get(x, p), json_object_get(y, p), parts[i], opts, out);
 	}
 	rc = 0;
 out:

@@ -7,6 +7,9 @@
  * different bytes (changed, with the top-level fields that differ).
  * Only the current document of each side is held in memory.
  *
+ * The collection's .metadata.json (options, indexes) is compared field by
+ * field with hs_diff_json_walk (diff_k8s.c), indexes matched by name.
+ *
  * The merge needs the server's order of _id values: BSON comparison order
  * (type class first: MinKey, null, numbers, strings, objects, arrays,
  * binary, ObjectId, bool, date, timestamp, regex, MaxKey; numbers by value,
@@ -348,5 +351,35 @@ out:
 	free(sa.prev);
 	free(sb.doc);
 	free(sb.prev);
+	return rc;
+}
+
+/* See diff.h. */
+int hs_diff_mongo_metadata(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+			   hs_error *e)
+{
+	json_t *da = NULL, *db = NULL;
+	json_error_t jerr;
+	int rc = -1;
+
+	json_object_set_new(out, "added", json_integer(0));
+	json_object_set_new(out, "removed", json_integer(0));
+	json_object_set_new(out, "changed", json_integer(0));
+	json_object_set_new(out, "items", json_array());
+	da = json_loadf(a, 0, &jerr);
+	db = json_loadf(b, 0, &jerr);
+	if (!json_is_object(da) || !json_is_object(db)) {
+		hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: not collection metadata", name,
+		       json_is_object(da) ? "B" : "A");
+		goto out;
+	}
+	hs_diff_json_walk(json_object_get(da, "options"), json_object_get(db, "options"), "options", opts,
+			  out);
+	hs_diff_json_walk(json_object_get(da, "indexes"), json_object_get(db, "indexes"), "indexes", opts,
+			  out);
+	rc = 0;
+out:
+	json_decref(da);
+	json_decref(db);
 	return rc;
 }

@@ -121,6 +121,21 @@ with tempfile.TemporaryDirectory() as t:
 PY
 echo "ok: k8s ConfigMaps key by key with an applicable unified diff; Deployments field by field (images, env by name, resources, replicas); revisions added"
 
+# collection metadata: options and indexes (by name) field by field; the uuid alone is no change
+meta() { # UUID EXPIRE EXTRA_INDEX
+	printf '{"collectionName":"c","type":"collection","uuid":"%s","options":{"validationLevel":"strict"%s},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}%s]}' "$1" "$2" "$3"
+}
+mk_archive "$tmp/ma.tar.zst" "mongo/d/c.metadata.json=$(meta u1 '' '')"
+mk_archive "$tmp/mu.tar.zst" "mongo/d/c.metadata.json=$(meta u2 '' '')"
+mk_archive "$tmp/mb.tar.zst" "mongo/d/c.metadata.json=$(meta u2 ',"capped":false' ',{"v":2,"key":{"k":1},"name":"k_1","unique":true}')"
+expect_exit 0 "$HIVESNAP" diff "$tmp/ma.tar.zst" "$tmp/mu.tar.zst"
+expect_exit 1 "$HIVESNAP" diff --details "$tmp/ma.tar.zst" "$tmp/mb.tar.zst"
+expect_stdout_match '^mongo +changed +2 +0 +0  mongo/d/c.metadata.json$'
+expect_stdout_match '^  \+ "options.capped" false$'
+expect_stdout_match '^  \+ "indexes\[k_1\]" \{"v":2,"key":\{"k":1\},"name":"k_1","unique":true\}$'
+grep -q uuid "$tmp/out" && fail "the uuid is compared: $(cat "$tmp/out")"
+echo "ok: collection options and indexes compared by name; a new uuid alone (restore) is no change"
+
 mk_archive "$tmp/a.tar.zst" \
 	"mongo/neural_hive/coll.bson=@$in/coll.bson" \
 	"mongo/neural_hive/coll.metadata.json=@$in/coll.metadata.json" \

@@ -3,7 +3,7 @@
 # before and after): two snapshots with no change between them are equal
 # (exit 0); after an update, a delete, an insert and a new collection the
 # diff names exactly those documents (by _id, mixed _id types in the
-# server's order) and the changed top-level fields.
+# server's order) and the changed top-level fields; a new index is found.
 # Needs the env of `scripts/peers.sh env`.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -40,6 +40,7 @@ echo "ok: two snapshots with nothing changed in between are equal (exit 0)"
 "$T" cmd "$U" "$DB" '{"delete":"tickets","deletes":[{"q":{"_id":{"$numberInt":"0"}},"limit":1},{"q":{"_id":{"$numberDouble":"2.5"}},"limit":1}]}' >/dev/null
 "$T" cmd "$U" "$DB" '{"insert":"tickets","documents":[{"_id":"t-zzz","v":8}]}' >/dev/null
 "$T" cmd "$U" "$DB" '{"insert":"fresh","documents":[{"_id":1}]}' >/dev/null
+"$T" cmd "$U" "$DB" '{"createIndexes":"tickets","indexes":[{"key":{"v":1},"name":"v_1"}]}' >/dev/null
 snap "$work/b.tar.zst"
 
 rc=0
@@ -59,7 +60,10 @@ assert got == want, got
 f = ch.pop("mongo/%s/fresh.bson" % db)
 assert f["change"] == "added" and f["added"] == 1, f
 assert ch.pop("mongo/%s/fresh.metadata.json" % db)["change"] == "added"
-assert not ch, ch  # tickets.metadata.json is the same: same indexes, options, uuid
+m = ch.pop("mongo/%s/tickets.metadata.json" % db)
+assert m["changed"] == 0 and m["removed"] == 0 and m["added"] == 1, m
+assert [(i["key"], i["change"]) for i in m["items"]] == [("indexes[v_1]", "added")], m["items"]
+assert not ch, ch
 PY
 echo "ok: updated, deleted and inserted documents found by _id with the changed fields; a new collection added"
 rc=0
