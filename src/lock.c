@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 
 struct hs_lock {
 	int fd;
+	char *path;
 };
 
 /* Read what the holder wrote: "pid N" and "started T" into the buffers. */
@@ -39,30 +41,43 @@ static void hs_lock_holder(int fd, char *pid, size_t pidsz, char *started, size_
 int hs_lock_acquire(const char *dir, hs_lock **out, hs_error *e)
 {
 	hs_buf path = HS_BUF_INIT, body = HS_BUF_INIT;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, tries;
 	time_t now = time(NULL);
 	struct tm tm;
 	char stamp[32];
 
 	*out = NULL;
 	hs_buf_addf(&path, "%s%s.hivesnap.lock", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/");
-	fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot lock output folder '%s': %s", dir, strerror(errno));
-		goto out;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		char pid[16], started[32];
+	for (tries = 0;; tries++) {
+		struct stat a, b;
 
-		if (errno != EWOULDBLOCK) {
+		fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
 			hs_err(e, HS_EXIT_FAILURE, "cannot lock output folder '%s': %s", dir, strerror(errno));
 			goto out;
 		}
-		hs_lock_holder(fd, pid, sizeof(pid), started, sizeof(started));
-		hs_err(e, HS_EXIT_LOCKED,
-		       "output folder '%s' is locked by hivesnap pid %s started %s (try again later)", dir,
-		       pid, started);
-		goto out;
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			char pid[16], started[32];
+
+			if (errno != EWOULDBLOCK) {
+				hs_err(e, HS_EXIT_FAILURE, "cannot lock output folder '%s': %s", dir, strerror(errno));
+				goto out;
+			}
+			hs_lock_holder(fd, pid, sizeof(pid), started, sizeof(started));
+			hs_err(e, HS_EXIT_LOCKED,
+			       "output folder '%s' is locked by hivesnap pid %s started %s (try again later)", dir,
+			       pid, started);
+			goto out;
+		}
+		/* locked; but a holder finishing meanwhile removes the file: then lock the new one */
+		if (fstat(fd, &a) == 0 && stat(path.data, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			break;
+		close(fd);
+		fd = -1;
+		if (tries == 10) {
+			hs_err(e, HS_EXIT_LOCKED, "cannot lock output folder '%s': its lock file keeps changing", dir);
+			goto out;
+		}
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -73,6 +88,7 @@ int hs_lock_acquire(const char *dir, hs_lock **out, hs_error *e)
 	}
 	*out = hs_xmalloc(sizeof(**out));
 	(*out)->fd = fd;
+	(*out)->path = hs_buf_detach(&path, NULL);
 	fd = -1;
 	rc = 0;
 out:
@@ -83,10 +99,13 @@ out:
 	return rc;
 }
 
+/* Remove the file while still holding the lock, then unlock. */
 void hs_lock_release(hs_lock *l)
 {
 	if (!l)
 		return;
+	unlink(l->path);
 	close(l->fd);
+	free(l->path);
 	free(l);
 }

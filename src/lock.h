@@ -4,8 +4,10 @@
  * hs_lock_acquire takes flock(LOCK_EX|LOCK_NB) on DIR/.hivesnap.lock and
  * writes "pid <pid>\nstarted <RFC 3339 UTC>\n" into it.  The lock lives as
  * long as the open file: a process that dies (even by kill -9) releases
- * it, so a stale lock file never blocks.  The file itself is left in
- * place (removing it would race with the next run).
+ * it, so a stale lock file never blocks.  hs_lock_release removes the
+ * file while still holding the lock (so a clean run leaves nothing behind);
+ * hs_lock_acquire therefore checks, once locked, that the file it locked
+ * is still the one at the path, and starts again if not.
  */
 #ifndef HS_LOCK_H
 #define HS_LOCK_H

@@ -60,6 +60,7 @@ static void test_second_holder_refused(void **state)
 	assert_non_null(strstr(e.msg, want));
 	assert_non_null(strstr(e.msg, d));
 	hs_lock_release(a);
+	assert_int_equal(stat(p.data, &st), -1); /* a clean release leaves nothing behind */
 	hs_error_init(&e);
 	assert_int_equal(hs_lock_acquire(d, &b, &e), 0);
 	hs_lock_release(b);
