@@ -202,7 +202,6 @@ static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, 
 	size_t n;
 	uint32_t len;
 	bson_iter_t it;
-	bson_t v;
 
 	free(s->prev);
 	s->prev = s->doc;
@@ -226,12 +225,14 @@ static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, 
 	if (fread(s->doc + 4, 1, len - 4, s->f) != len - 4)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is truncated", name,
 			      which, s->docno);
-	if (!bson_init_static(&v, s->doc, len) || !bson_validate(&v, BSON_VALIDATE_NONE, NULL))
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is not valid BSON",
+	/*
+	 * No bson_validate() (it was 40% of the time): the entry's checksum was
+	 * verified, and bson_iter checks every length it follows, so a damaged
+	 * document stops iteration instead of reading out of bounds.
+	 */
+	if (s->doc[len - 1] != 0 || !hs_mdiff_id(s->doc, len, &it))
+		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has no _id or is not BSON",
 			      name, which, s->docno);
-	if (!hs_mdiff_id(s->doc, len, &it))
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has no _id", name,
-			      which, s->docno);
 	if (s->prev && hs_mdiff_id_cmp(s->prev, s->prevlen, s->doc, s->len) >= 0)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is not sorted by _id",
 			      name, which, s->docno);

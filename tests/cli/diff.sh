@@ -254,6 +254,16 @@ mk_archive "$tmp/unsorted-mongo.tar.zst" "mongo/neural_hive/coll.bson=@$in/unsor
 expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted-mongo.tar.zst"
 expect_stderr_match "coll.bson.*document 2 is not sorted by _id"
 [[ ! -s $tmp/out ]] || fail "diff printed a report for an unsorted collection: $(cat "$tmp/out")"
+# bytes that are no BSON: a bad length, and a document without _id
+printf 'garbage!' >"$in/garbage.bson"
+mk_archive "$tmp/garbage.tar.zst" "mongo/neural_hive/coll.bson=@$in/garbage.bson"
+expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/garbage.tar.zst"
+expect_stderr_match "coll.bson' of B: document 1 has a bad length"
+printf '\x0c\x00\x00\x00\x10n\x00\x01\x00\x00\x00\x00' >"$in/noid.bson"
+mk_archive "$tmp/noid.tar.zst" "mongo/neural_hive/coll.bson=@$in/noid.bson"
+expect_exit 65 "$HIVESNAP" diff "$tmp/noid.tar.zst" "$tmp/a.tar.zst"
+expect_stderr_match "coll.bson' of A: document 1 has no _id"
+[[ ! -s $tmp/out ]] || fail "diff printed a report for bad BSON: $(cat "$tmp/out")"
 echo "ok: an unsorted collection -> 65 naming the entry and document"
 
 expect_exit 64 "$HIVESNAP" diff "$good"
