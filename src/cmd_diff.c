@@ -2,7 +2,8 @@
  * cmd_diff.c - `hivesnap diff A B [--only SOURCES] [--details] [--limit N] [--json]`.
  *
  * What changed from archive A (older) to archive B (newer).  Both archives
- * are verified in full first (hs_archive_verify), so nothing is ever
+ * are read through and verified in full (one pass each, which also spools
+ * the entries to compare) before anything is printed, so nothing is ever
  * printed as a diff of a corrupt archive (exit 4).  Then:
  *
  *  1. entry level, from the two manifests: entries only in B (added), only
@@ -14,9 +15,10 @@
  *     redis/db<N>.jsonl key by key, mongo/<db>/<coll>.bson document by
  *     document (_id) and their .metadata.json (options, indexes by name),
  *     kafka/groups/<group>.json partition by partition,
- *     k8s ConfigMaps key by key and Deployments / HPAs field by field.  Both entries are spooled to unlinked
- *     temporary files in one more pass over each archive, then merged as
- *     streams, so memory stays bounded whatever the sizes.
+ *     k8s ConfigMaps key by key and Deployments / HPAs field by field.
+ *     Both sides are spooled to unlinked temporary files on the verifying
+ *     pass, then merged as streams, so memory stays bounded whatever the
+ *     sizes.
  *
  * The text report is a summary table (one line per changed entry: a
  * collection, a Redis db, a group, an object), then with --details the
@@ -239,8 +241,9 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 }
 
 /*
- * Read archive path once and copy each spooled entry's bytes to side's
- * temporary file.  The archive was verified, but the reader checks again.
+ * Read archive path once, to its end, so it is verified whole (checksums,
+ * manifest, SHA256SUMS, index frame: hs_reader_next returning 0), and copy
+ * each spooled entry's bytes to side's temporary file on the way.
  */
 static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, int side, hs_error *e)
 {
@@ -251,8 +254,6 @@ static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, i
 	ssize_t n;
 	int rc = -1, more;
 
-	if (!nsp)
-		return 0;
 	if (hs_reader_open(&r, path, e))
 		goto out;
 	chunk = hs_xmalloc(HS_DIFF_CHUNK);
@@ -555,16 +556,17 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	a = argv[optind];
 	b = live ? NULL : argv[optind + 1];
 
-	/* nothing is compared before both archives are known to be whole */
-	if (hs_archive_verify(a, e))
-		goto out;
+	/*
+	 * Nothing is printed before both archives have been read through and
+	 * verified whole: by hs_diff_spool_side(), which spools the entries to
+	 * compare on the same pass.  With --live, A is verified before anything
+	 * is captured.
+	 */
 	if (live) {
-		if (hs_diff_live(ctx, mask, &livedir, &livepath, e))
+		if (hs_archive_verify(a, e) || hs_diff_live(ctx, mask, &livedir, &livepath, e))
 			goto out;
 		b = livepath.data;
 	}
-	if (hs_archive_verify(b, e))
-		goto out;
 	if (hs_diff_load(a, &ma, &ea, e) || hs_diff_load(b, &mb, &eb, e))
 		goto out;
 
