@@ -82,8 +82,57 @@ static const char *const hs_diff_sources[] = { "mongo", "redis", "kafka", "k8s",
 typedef struct hs_diff_spool {
 	const char *name;    /* borrowed from the manifest */
 	json_t *change;      /* borrowed: its object in the changes array */
-	FILE *f[2];          /* A's and B's bytes */
+	off_t off[2], len[2];/* where A's and B's bytes are in the side's spool file */
+	bool seen[2];
 } hs_diff_spool;
+
+/*
+ * One part of a spool file read as a stream (fopencookie): the modules
+ * read their FILE to its end, so all entries of a side share one
+ * temporary file (and one descriptor) however many changed.
+ */
+typedef struct hs_diff_slice {
+	int fd;
+	off_t off, len, pos;
+} hs_diff_slice;
+
+static ssize_t hs_diff_slice_read(void *cookie, char *buf, size_t n)
+{
+	hs_diff_slice *sl = cookie;
+	ssize_t got;
+
+	if ((off_t)n > sl->len - sl->pos)
+		n = (size_t)(sl->len - sl->pos);
+	if (!n)
+		return 0;
+	got = pread(sl->fd, buf, n, sl->off + sl->pos);
+	if (got > 0)
+		sl->pos += got;
+	return got;
+}
+
+static int hs_diff_slice_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+/* A read-only stream over len bytes of fd at off; NULL on failure. */
+static FILE *hs_diff_slice_open(FILE *spool, off_t off, off_t len)
+{
+	static const cookie_io_functions_t fns = { .read = hs_diff_slice_read,
+						    .close = hs_diff_slice_close };
+	hs_diff_slice *sl = hs_xcalloc(1, sizeof(*sl));
+	FILE *f;
+
+	sl->fd = fileno(spool);
+	sl->off = off;
+	sl->len = len;
+	f = fopencookie(sl, "r", fns);
+	if (!f)
+		free(sl);
+	return f;
+}
 
 /*
  * Parse --only into a mask over hs_diff_sources (bit i); 0 with an error
@@ -243,13 +292,17 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 /*
  * Read archive path once, to its end, so it is verified whole (checksums,
  * manifest, SHA256SUMS, index frame: hs_reader_next returning 0), and copy
- * each spooled entry's bytes to side's temporary file on the way.
+ * each spooled entry's bytes to the side's spool file on the way (index:
+ * entry name -> its position in sp).
  */
-static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, int side, hs_error *e)
+static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, const json_t *index,
+			      int side, FILE *spool, hs_error *e)
 {
 	hs_reader *r = NULL;
 	hs_reader_entry ent;
 	char *chunk = NULL;
+	const json_t *at;
+	off_t pos = 0;
 	size_t i;
 	ssize_t n;
 	int rc = -1, more;
@@ -258,35 +311,32 @@ static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, i
 		goto out;
 	chunk = hs_xmalloc(HS_DIFF_CHUNK);
 	while ((more = hs_reader_next(r, &ent, e)) == 1) {
-		for (i = 0; i < nsp && strcmp(sp[i].name, ent.name); i++)
-			;
-		if (i == nsp)
+		if (!(at = json_object_get(index, ent.name)))
 			continue;
-		sp[i].f[side] = tmpfile();
-		if (!sp[i].f[side]) {
-			hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': no temporary file",
-				     ent.name);
-			goto out;
-		}
+		i = (size_t)json_integer_value(at);
+		sp[i].off[side] = pos;
 		while ((n = hs_reader_read(r, chunk, HS_DIFF_CHUNK, e)) > 0) {
-			if (fwrite(chunk, 1, (size_t)n, sp[i].f[side]) != (size_t)n) {
+			if (fwrite(chunk, 1, (size_t)n, spool) != (size_t)n) {
 				hs_err_errno(e, HS_EXIT_FAILURE, errno,
 					     "cannot diff '%s': cannot write the temporary file", ent.name);
 				goto out;
 			}
+			pos += n;
 		}
 		if (n < 0)
 			goto out;
-		if (fflush(sp[i].f[side]) || fseek(sp[i].f[side], 0, SEEK_SET)) {
-			hs_err_errno(e, HS_EXIT_FAILURE, errno,
-				     "cannot diff '%s': cannot write the temporary file", ent.name);
-			goto out;
-		}
+		sp[i].len[side] = pos - sp[i].off[side];
+		sp[i].seen[side] = true;
 	}
 	if (more < 0)
 		goto out;
+	if (fflush(spool)) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot write the temporary file",
+			     path);
+		goto out;
+	}
 	for (i = 0; i < nsp; i++)
-		if (!sp[i].f[side]) {
+		if (!sp[i].seen[side]) {
 			hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': entry '%s' is missing", path,
 			       sp[i].name);
 			goto out;
@@ -503,6 +553,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	};
 	json_t *ma = NULL, *mb = NULL, *ea = NULL, *eb = NULL, *changes = NULL, *report = NULL;
 	hs_diff_spool *sp = NULL;
+	FILE *spool[2] = { NULL, NULL };
+	json_t *spindex = NULL;
 	size_t nsp = 0, i;
 	hs_diff_opts dopts = { .details = false, .limit = HS_DIFF_DEFAULT_LIMIT,
 			       .ttl_tolerance_ms = HS_DIFF_DEFAULT_TTL_TOLERANCE_MS };
@@ -603,10 +655,21 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		json_array_append_new(changes, hs_diff_change(name, ent, "added"));
 	}
 
-	if (hs_diff_spool_side(a, sp, nsp, 0, e) || hs_diff_spool_side(b, sp, nsp, 1, e))
+	spindex = json_object();
+	for (i = 0; i < nsp; i++)
+		json_object_set_new(spindex, sp[i].name, json_integer((json_int_t)i));
+	if (!(spool[0] = tmpfile()) || !(spool[1] = tmpfile())) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "diff: cannot create a temporary file");
+		goto out;
+	}
+	if (hs_diff_spool_side(a, sp, nsp, spindex, 0, spool[0], e) ||
+	    hs_diff_spool_side(b, sp, nsp, spindex, 1, spool[1], e))
 		goto out;
 	for (i = 0; i < nsp; i++) {
 		json_t *res = json_object();
+		FILE *fa = hs_diff_slice_open(spool[0], sp[i].off[0], sp[i].len[0]);
+		FILE *fb = hs_diff_slice_open(spool[1], sp[i].off[1], sp[i].len[1]);
+		int frc;
 
 		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
 			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis :
@@ -614,7 +677,16 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s :
 			hs_diff_has_suffix(sp[i].name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
 
-		if (fn(sp[i].f[0], sp[i].f[1], sp[i].name, &dopts, res, e)) {
+		if (!fa || !fb)
+			frc = hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot read the temporary file",
+					   sp[i].name);
+		else
+			frc = fn(fa, fb, sp[i].name, &dopts, res, e);
+		if (fa)
+			fclose(fa);
+		if (fb)
+			fclose(fb);
+		if (frc) {
 			json_decref(res);
 			goto out;
 		}
@@ -658,12 +730,11 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	rc = json_array_size(changes) ? HS_EXIT_DIFFER : HS_EXIT_OK;
 out:
-	for (i = 0; sp && i < nsp; i++) {
-		if (sp[i].f[0])
-			fclose(sp[i].f[0]);
-		if (sp[i].f[1])
-			fclose(sp[i].f[1]);
-	}
+	if (spool[0])
+		fclose(spool[0]);
+	if (spool[1])
+		fclose(spool[1]);
+	json_decref(spindex);
 	free(sp);
 	json_decref(report);
 	json_decref(changes);

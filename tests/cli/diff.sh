@@ -121,6 +121,19 @@ with tempfile.TemporaryDirectory() as t:
 PY
 echo "ok: k8s ConfigMaps key by key with an applicable unified diff; Deployments field by field (images, env by name, resources, replicas); revisions added"
 
+# many changed entries share one spool file per side: 300 changed ConfigMaps under 64 descriptors
+ma=() mb=()
+for i in $(seq 1 300); do
+	ma+=("k8s/ns/configmaps/c$i.json={\"data\":{\"k\":\"a$i\"}}")
+	mb+=("k8s/ns/configmaps/c$i.json={\"data\":{\"k\":\"b$i\"}}")
+done
+mk_archive "$tmp/many-a.tar.zst" "${ma[@]}"
+mk_archive "$tmp/many-b.tar.zst" "${mb[@]}"
+expect_exit 1 bash -c 'ulimit -n 64 && exec "$@"' - "$HIVESNAP" diff --json "$tmp/many-a.tar.zst" "$tmp/many-b.tar.zst"
+[[ $(jq '[.changes[] | select(.changed == 1)] | length' "$tmp/out") == 300 ]] ||
+	fail "300 changed ConfigMaps: $(head -c 600 "$tmp/out")"
+echo "ok: 300 changed entries compared with 64 file descriptors"
+
 # collection metadata: options and indexes (by name) field by field; the uuid alone is no change
 meta() { # UUID EXPIRE EXTRA_INDEX
 	printf '{"collectionName":"c","type":"collection","uuid":"%s","options":{"validationLevel":"strict"%s},"indexes":[{"v":2,"key":{"_id":1},"name":"_id_"}%s]}' "$1" "$2" "$3"
