@@ -219,6 +219,8 @@ int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
 		if (hs_k8s_call(st->cl, &rq, "GET", NULL, NULL, &live, NULL, 0, &status, &ge) < 0 && status != 404) {
 			*e = ge;
 			hs_buf_release(&target);
+			hs_buf_release(&diff);
+			hs_buf_release(&detail);
 			goto out;
 		}
 		lmeta = json_object_get(live, "metadata");
