@@ -99,7 +99,14 @@ start)
 	require_free_port "$name" "$cport"
 	write_config "$dir"
 	if [[ ! -f $dir/data/meta.properties ]]; then
-		id=$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+		# A cluster id starting with '-' is read as an option by StorageTool (Kafka's own
+		# Uuid.randomUuid() never makes one): draw again, as it does (1 in 64 starts failed).
+		id=$(python3 -c 'import base64,uuid
+while True:
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break')
 		java -Xmx256m -Dlog4j2.configurationFile="$home/log4j2-tools.properties" -cp "$home/lib/*" \
 			kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" >>"$(peer_log "$name")" 2>&1 ||
 			die "$name" "$(peer_log "$name")" "formatting the KRaft storage failed"
