@@ -23,6 +23,7 @@
 #   HIVESNAP_PEERS_CACHE   built peers, one folder per pinned version (~/.cache/hivesnap-peers)
 #   HIVESNAP_PEERS_RUN     pid files, logs, configs, data; PEERS_BIN=<run>/bin (/tmp/hivesnap-peers)
 #   HIVESNAP_PEERS_PORT_OFFSET  added to every port (default 0), for a second set of peers
+#   HIVESNAP_PEERS_TIMEOUT seconds to wait for each peer to answer, instead of its own default
 #   HS_TOOLS               where `seed` finds hs_seed (default build/tests); when missing
 #                          there, `seed` builds it with cmake into build/
 #

@@ -98,7 +98,7 @@ peer_running() {
 }
 
 wait_port() {
-	local name=$1 port=$2 timeout=$3 i
+	local name=$1 port=$2 timeout=${HIVESNAP_PEERS_TIMEOUT:-$3} i
 	for ((i = 0; i < timeout * 5; i++)); do
 		port_open "$port" && return 0
 		peer_running "$name" || die "$name" "$(peer_log "$name")" "exited before answering on port $port"
@@ -108,7 +108,7 @@ wait_port() {
 }
 
 wait_http() {
-	local name=$1 url=$2 timeout=$3 i
+	local name=$1 url=$2 timeout=${HIVESNAP_PEERS_TIMEOUT:-$3} i
 	for ((i = 0; i < timeout * 5; i++)); do
 		curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
 		peer_running "$name" || die "$name" "$(peer_log "$name")" "exited before answering $url"

@@ -61,6 +61,19 @@ grep -q "simulated failure" "$run/cache"/kafka-*.build.log || fail "the build lo
 ! open "${ports[0]}" || fail "redis still listens on ${ports[0]} after the failed start"
 echo "ok: failed build -> '$line', exit 1, nothing left running"
 
+# a peer that does not come up within its timeout (Kafka's JVM needs more than 1s to
+# listen): one line naming kafka and its log, exit 1, redis (started first) and the kafka
+# process stopped again
+rc=0
+err=$(HIVESNAP_PEERS_TIMEOUT=1 "$peers" start redis kafka 2>&1 >/dev/null) || rc=$?
+[[ $rc == 1 ]] || fail "start with a 1s timeout exited $rc, want 1"
+line=$(grep "within 1s" <<<"$err") || fail "no error naming the timeout: $err"
+[[ $line == "peers: kafka: "*"(log: $run/kafka/kafka.log)" ]] || fail "timeout error does not name kafka and its log: $line"
+! open "${ports[0]}" || fail "redis still listens after the failed start"
+! pgrep -f "kafka.Kafka $run/kafka/server.properties" >/dev/null || fail "the kafka process was left running"
+for p in "${ports[2]}" "${ports[3]}"; do ! open "$p" || fail "kafka port $p still open after the failed start"; done
+echo "ok: not up in time -> '$line', exit 1, nothing left running"
+
 # start, start again, status, stop, status
 "$peers" start "${list[@]}" 2>"$run/start.log" || { cat "$run/start.log" >&2; fail "start failed"; }
 t=$SECONDS
