@@ -1,0 +1,24 @@
+/*
+ * collectors.c - the table of diag collectors, in the order summary.md
+ * lists them.  Adding one: its own diag/collect_<name>.c defining
+ * `const hs_diag_collector hs_diag_collector_<name>`, one extern line and
+ * one table line here.
+ */
+#include <string.h>
+
+#include "diag.h"
+
+/* extern const hs_diag_collector hs_diag_collector_<name>; lines go here */
+
+const hs_diag_collector *const hs_diag_collectors[] = {
+	/* &hs_diag_collector_<name>, lines go here */
+	NULL
+};
+
+const hs_diag_collector *hs_diag_collector_find(const char *name)
+{
+	for (size_t i = 0; hs_diag_collectors[i]; i++)
+		if (!strcmp(hs_diag_collectors[i]->name, name))
+			return hs_diag_collectors[i];
+	return NULL;
+}
