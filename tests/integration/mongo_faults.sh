@@ -7,7 +7,10 @@
 #    manifest says mongo failed; with only mongo configured: still exit 3;
 #  - the server killed in the middle of a collection: exit 3 and no archive;
 #    with --allow-partial and Redis: exit 2, mongo failed, no .bson entry of
-#    the interrupted collection.
+#    the interrupted collection;
+#  - wrong credentials (a FerretDB with SCRAM authentication): exit 3, the
+#    error says authentication failed and never shows the password; with
+#    --allow-partial and Redis: exit 2; the right password captures.
 # Needs the env of `scripts/peers.sh env` (HIVESNAP_REDIS_URI) and the
 # FerretDB binary that `scripts/peers.sh start` caches.
 set -euo pipefail
@@ -35,9 +38,9 @@ pick_port() {
 	done
 	fail "no free port"
 }
-start_ferretdb() {
+start_ferretdb() { # [EXTRA-FERRETDB-ARGS...]
 	mkdir -p "$work/fdb/data" "$work/fdb/state"
-	"$ferretdb" --handler=sqlite --sqlite-url="file:$work/fdb/data/" --listen-addr="127.0.0.1:$port" \
+	"$ferretdb" "$@" --handler=sqlite --sqlite-url="file:$work/fdb/data/" --listen-addr="127.0.0.1:$port" \
 		--state-dir="$work/fdb/state" --debug-addr=- --telemetry=disable --log-level=error \
 		>"$work/fdb.log" 2>&1 &
 	fpid=$!
@@ -145,3 +148,38 @@ jq -e '.sources.mongo.details.collections[] | select(.collection=="big") | .stat
 	<<<"$m" >/dev/null || fail "collection big not marked failed: $(jq -c .sources.mongo.details <<<"$m")"
 ! "$HIVESNAP" ls "$work/p3.tar.zst" | grep -q 'mongo/hs_it_faults/big\.' || fail "the interrupted collection left an entry"
 echo "ok: server killed mid-collection with --allow-partial: exit 2, mongo failed, no half collection"
+
+# 3. Wrong credentials: a private FerretDB with authentication on (SCRAM,
+# FerretDB's --test-enable-new-auth with a user set up at start).
+rm -rf "$work/fdb"
+port=$(pick_port)
+start_ferretdb --test-enable-new-auth --setup-database=admin --setup-username=backup \
+	--setup-password=R1ghtPassw0rd
+wrong="mongodb://backup:Wr0ngS3cret@127.0.0.1:$port/?authSource=admin"
+right="mongodb://backup:R1ghtPassw0rd@127.0.0.1:$port/?authSource=admin"
+mkdir "$work/o4"
+set +e
+"$HIVESNAP" snapshot -p "$(profile "$wrong")" --output-dir "$work/o4" --only mongo --quiet >"$work/o" 2>"$work/e"
+rc=$?
+set -e
+[[ $rc == 3 ]] || { cat "$work/e" >&2; fail "wrong credentials: exit $rc, want 3"; }
+grep -qi "authentication failed" "$work/e" || { cat "$work/e" >&2; fail "the error does not say authentication failed"; }
+grep -q "backup:\*\*\*@127.0.0.1:$port" "$work/e" || { cat "$work/e" >&2; fail "the error does not name the redacted URI"; }
+! grep -q Wr0ngS3cret "$work/e" "$work/o" || fail "the wrong password appears in the output"
+no_archive "$work/o4"
+set +e
+"$HIVESNAP" snapshot -p "$(profile "$wrong" redis)" -o "$work/p4.tar.zst" --allow-partial --quiet >/dev/null 2>"$work/e"
+rc=$?
+set -e
+[[ $rc == 2 ]] || { cat "$work/e" >&2; fail "wrong credentials + redis, --allow-partial: exit $rc, want 2"; }
+m=$("$HIVESNAP" cat "$work/p4.tar.zst" manifest.json)
+[[ $(jq -r .sources.mongo.status <<<"$m") == failed ]] || fail "wrong credentials: mongo not marked failed"
+jq -e '.sources.mongo.error | test("[Aa]uthentication failed")' <<<"$m" >/dev/null ||
+	fail "wrong credentials: the manifest's error does not say why: $(jq -c .sources.mongo <<<"$m")"
+! zstd -dc "$work/p4.tar.zst" | grep -aq Wr0ngS3cret || fail "the wrong password is in the archive"
+"$T" seed "$right" hs_it_faults authed 5
+"$HIVESNAP" snapshot -p "$(profile "$right")" -o "$work/p5.tar.zst" --only mongo --quiet >/dev/null 2>"$work/e" ||
+	{ cat "$work/e" >&2; fail "the right password did not capture"; }
+"$HIVESNAP" ls "$work/p5.tar.zst" | grep -q 'mongo/hs_it_faults/authed\.bson' || fail "authed collection not captured"
+! zstd -dc "$work/p5.tar.zst" | grep -aq R1ghtPassw0rd || fail "the password is in the archive"
+echo "ok: wrong credentials: exit 3 (2 with --allow-partial and Redis), no password anywhere; right ones capture"
