@@ -9,9 +9,17 @@
 #include "diag.h"
 
 /* extern const hs_diag_collector hs_diag_collector_<name>; lines go here */
+extern const hs_diag_collector hs_diag_collector_redis;
+extern const hs_diag_collector hs_diag_collector_mongo;
+extern const hs_diag_collector hs_diag_collector_kafka;
+extern const hs_diag_collector hs_diag_collector_k8s;
 
 const hs_diag_collector *const hs_diag_collectors[] = {
 	/* &hs_diag_collector_<name>, lines go here */
+	&hs_diag_collector_redis,
+	&hs_diag_collector_mongo,
+	&hs_diag_collector_kafka,
+	&hs_diag_collector_k8s,
 	NULL
 };
 
