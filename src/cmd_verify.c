@@ -56,6 +56,20 @@ static json_t *hs_verify_jstr(const char *s)
 	return j;
 }
 
+/*
+ * A bundle's sources are its diag collectors ("health", "deps", "redis",
+ * ...): [a-z0-9_]+, at most 64 bytes.
+ */
+static bool hs_verify_collector_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return n > 0 && n <= 64;
+}
+
 /* One of the NULL-terminated words, or not. */
 static bool hs_verify_in(const char *s, const char *const *words)
 {
@@ -144,7 +158,8 @@ static int hs_verify_semantics(const char *path, const json_t *header, const jso
 		const char *st = json_string_value(json_object_get(src, "status"));
 		const json_t *err = json_object_get(src, "error");
 
-		if (!hs_verify_in(k, names) || !hs_verify_in(st, statuses) ||
+		if (!(hs_verify_in(k, names) || (!strcmp(kind, "bundle") && hs_verify_collector_name(k))) ||
+		    !hs_verify_in(st, statuses) ||
 		    !(json_is_null(err) || json_is_string(err)))
 			return hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': manifest source '%s' is malformed",
 				      path, k);

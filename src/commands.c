@@ -26,5 +26,6 @@ const hs_cmd hs_commands[] = {
 	{ "list", hs_cmd_list, HS_CMD_JSON, "list the archives of a backup folder, newest first", hs_cmd_list_usage },
 	{ "prune", hs_cmd_prune, HS_CMD_JSON, "remove the archives of a backup folder no --keep-… rule keeps", hs_cmd_prune_usage },
 	{ "unsilence", hs_cmd_unsilence, HS_CMD_PROFILE, "expire the Alertmanager silence snapshot --silence made", hs_cmd_unsilence_usage },
+	{ "diag", hs_cmd_diag, HS_CMD_PROFILE | HS_CMD_JSON | HS_CMD_QUIET, "collect a redacted support bundle with findings (health, metrics, logs)", hs_cmd_diag_usage },
 	{ NULL, NULL, 0, NULL, NULL }
 };

@@ -42,5 +42,7 @@ int hs_cmd_prune(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_prune_usage[];
 int hs_cmd_unsilence(int argc, char **argv, hs_ctx *ctx, hs_error *e);
 extern const char hs_cmd_unsilence_usage[];
+int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e);
+extern const char hs_cmd_diag_usage[];
 
 #endif
