@@ -180,6 +180,31 @@ static bool kf_watermarks(kf_run *run, const char *topic, int32_t part, int64_t 
 	       RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+static int kf_part_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int r = strcmp(json_string_value(json_object_get(x, "topic")), json_string_value(json_object_get(y, "topic")));
+	json_int_t px = json_integer_value(json_object_get(x, "partition"));
+	json_int_t py = json_integer_value(json_object_get(y, "partition"));
+
+	return r ? r : (px > py) - (px < py);
+}
+
+/* Sort an array of {"topic", "partition", ...} by topic, then partition. */
+static void kf_sort_parts(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = hs_xcalloc(n ? n : 1, sizeof(*v));
+
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), kf_part_cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
 /* ListConsumerGroupOffsets for one group, with the lag of each partition. */
 static int kf_offsets(kf_run *run, const char *name, json_t *g, hs_error *e)
 {
@@ -232,6 +257,7 @@ static int kf_offsets(kf_run *run, const char *name, json_t *g, hs_error *e)
 		}
 		json_array_append_new(parts, p);
 	}
+	kf_sort_parts(parts);
 	json_object_set_new(g, "total_lag", json_integer(total));
 	rc = 0;
 out:
@@ -294,12 +320,13 @@ static int kf_findings(kf_run *run, hs_error *e)
 	json_object_foreach(run->groups, name, g) {
 		json_int_t lag = json_integer_value(json_object_get(g, "total_lag"));
 		hs_buf t = HS_BUF_INIT;
-		json_t *ev, *p, *worst = json_array();
+		json_t *ev, *p, *worst;
 		size_t i;
 		int rc;
 
 		if (lag <= max)
 			continue;
+		worst = json_array();
 		json_array_foreach(json_object_get(g, "partitions"), i, p)
 			if (json_integer_value(json_object_get(p, "lag")) > 0 && json_array_size(worst) < 20)
 				json_array_append(worst, p);

@@ -360,62 +360,87 @@ out:
 	return rc;
 }
 
-/* One db of the profile: counts per pattern, idempotency TTLs, telemetry sizes. */
+/* The telemetry buffers of the selected db: TYPE and size of each key. */
+static int rd_telemetry(rd_run *run, int db, json_t *doc, int64_t *count, bool *complete, hs_error *e)
+{
+	json_t *tel = json_pack("{s:s, s:o, s:o}", "pattern", RD_TELEMETRY_PATTERN, "by_type", json_object(),
+				"keys", json_array());
+
+	json_object_set_new(doc, "telemetry_buffers", tel);
+	if (rd_scan(run, db, RD_TELEMETRY_PATTERN, rd_tel_batch, tel, count, complete, e))
+		return -1;
+	json_object_set_new(tel, "count", json_integer(*count));
+	json_object_set_new(tel, "complete", json_boolean(*complete));
+	json_object_set_new(tel, "listed", json_integer((json_int_t)json_array_size(json_object_get(tel, "keys"))));
+	return 0;
+}
+
+/* The idempotency keys of one pattern: counted with their TTLs. */
+static int rd_idempotency(rd_run *run, int db, const char *pat, json_t *idem, int64_t *count, bool *complete,
+			  hs_error *e)
+{
+	int64_t no_ttl = 0;
+
+	if (rd_scan(run, db, pat, rd_ttl_batch, &no_ttl, count, complete, e))
+		return -1;
+	json_array_append_new(idem, json_pack("{s:s, s:I, s:I, s:b}", "pattern", pat, "keys", (json_int_t)*count,
+					      "without_ttl", (json_int_t)no_ttl, "complete", *complete));
+	return 0;
+}
+
+/*
+ * One db of the profile: the count of each pattern in profile order (the
+ * idempotency ones with their TTLs, the telemetry one with sizes), then the
+ * runbook's idempotency patterns and the telemetry buffers when the
+ * profile does not name them.
+ */
 static int rd_db(rd_run *run, const hs_profile_redis_db *pd, json_t *dbs, hs_error *e)
 {
-	json_t *pats = json_array(), *idem = json_array(), *tel = NULL;
-	json_t *doc = json_pack("{s:i, s:o, s:o}", "db", pd->db, "patterns", pats, "idempotency", idem);
 	static const char *const runbook_idem[] = { "decision:processed:*", "ticket:processed:*" };
-	const char *const *ip;
-	size_t n_ip = 0, i;
-	bool any_idem = false;
+	json_t *pats = json_array(), *idem = json_array();
+	json_t *doc = json_pack("{s:i, s:o, s:o}", "db", pd->db, "patterns", pats, "idempotency", idem);
+	bool any_idem = false, any_tel = false, complete;
 	int64_t count;
-	bool complete;
-	int rc = -1;
+	size_t i;
 
 	json_array_append_new(dbs, doc);
 	if (hs_redis_select(run->c, pd->db, e))
-		goto out;
+		return -1;
 	for (i = 0; i < pd->patterns.n; i++) {
 		const char *pat = pd->patterns.v[i];
+		int r;
 
-		if (rd_is_idempotency(pat)) {
+		if (!strcmp(pat, RD_TELEMETRY_PATTERN)) {
+			any_tel = true;
+			r = rd_telemetry(run, pd->db, doc, &count, &complete, e);
+		} else if (rd_is_idempotency(pat)) {
 			any_idem = true;
-			continue;
+			r = rd_idempotency(run, pd->db, pat, idem, &count, &complete, e);
+		} else {
+			r = rd_scan(run, pd->db, pat, NULL, NULL, &count, &complete, e);
 		}
-		if (rd_scan(run, pd->db, pat, NULL, NULL, &count, &complete, e))
-			goto out;
-		json_array_append_new(pats, json_pack("{s:s, s:I, s:b}", "pattern", pat, "count",
-						      (json_int_t)count, "complete", complete));
-	}
-	/* idempotency patterns: counted with their TTLs; the runbook's when the profile names none */
-	ip = any_idem ? (const char *const *)pd->patterns.v : runbook_idem;
-	n_ip = any_idem ? pd->patterns.n : sizeof(runbook_idem) / sizeof(runbook_idem[0]);
-	for (i = 0; i < n_ip; i++) {
-		int64_t no_ttl = 0;
-
-		if (any_idem && !rd_is_idempotency(ip[i]))
-			continue;
-		if (rd_scan(run, pd->db, ip[i], rd_ttl_batch, &no_ttl, &count, &complete, e))
-			goto out;
-		if (any_idem)
-			json_array_append_new(pats, json_pack("{s:s, s:I, s:b}", "pattern", ip[i], "count",
-							      (json_int_t)count, "complete", complete));
-		json_array_append_new(idem, json_pack("{s:s, s:I, s:I, s:b}", "pattern", ip[i], "keys",
-						      (json_int_t)count, "without_ttl", (json_int_t)no_ttl,
+		if (r)
+			return -1;
+		json_array_append_new(pats, json_pack("{s:s, s:I, s:b}", "pattern", pat, "count", (json_int_t)count,
 						      "complete", complete));
 	}
-	tel = json_pack("{s:s, s:o, s:o}", "pattern", RD_TELEMETRY_PATTERN, "by_type", json_object(), "keys",
-			json_array());
-	json_object_set_new(doc, "telemetry_buffers", tel);
-	if (rd_scan(run, pd->db, RD_TELEMETRY_PATTERN, rd_tel_batch, tel, &count, &complete, e))
-		goto out;
-	json_object_set_new(tel, "count", json_integer(count));
-	json_object_set_new(tel, "complete", json_boolean(complete));
-	json_object_set_new(tel, "listed", json_integer((json_int_t)json_array_size(json_object_get(tel, "keys"))));
-	rc = 0;
-out:
-	return rc;
+	for (i = 0; !any_idem && i < sizeof(runbook_idem) / sizeof(runbook_idem[0]); i++)
+		if (rd_idempotency(run, pd->db, runbook_idem[i], idem, &count, &complete, e))
+			return -1;
+	if (!any_tel && rd_telemetry(run, pd->db, doc, &count, &complete, e))
+		return -1;
+	return 0;
+}
+
+/* The dbs for the result: keys.json without the telemetry key list. */
+static json_t *rd_result_dbs(const json_t *dbs)
+{
+	json_t *copy = json_deep_copy(dbs), *d;
+	size_t i;
+
+	json_array_foreach(copy, i, d)
+		json_object_del(json_object_get(d, "telemetry_buffers"), "keys");
+	return copy;
 }
 
 /*
@@ -484,8 +509,8 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		goto out;
 	rc = 0;
 out:
-	res = json_pack("{s:s, s:o, s:O, s:I, s:b, s:I}", "uri", shown ? shown : "", "info",
-			info ? info : json_null(), "dbs", dbs, "idempotency_without_ttl",
+	res = json_pack("{s:s, s:o, s:o, s:I, s:b, s:I}", "uri", shown ? shown : "", "info",
+			info ? info : json_null(), "dbs", rd_result_dbs(dbs), "idempotency_without_ttl",
 			(json_int_t)run.no_ttl_total, "complete", !run.cut, "elapsed_ms",
 			(json_int_t)(rd_now_ms() - t0));
 	if (res) {
