@@ -213,13 +213,14 @@ out:
 }
 
 /*
- * One container log into k8s/<ns>/logs/<pod>/<c>[.previous].log.  A
- * previous log the kubelet does not have is no entry and no error; a
- * current one that cannot be read is a warning.  *cut is set when the log
- * reached the byte limit.
+ * One container log into k8s/<ns>/logs/<pod>/<c>[.previous].log.  A log
+ * the kubelet does not have is no entry; it is a warning only when it is
+ * not optional (the current log of a running or terminated container).
+ * cinfo (the container in the result) says which entry, how big, and
+ * whether it was cut at the byte limit.
  */
 static int k8_log(k8_run *run, const hs_profile_k8s_ns *pns, const char *pod, const char *cname, bool previous,
-		  json_t *cinfo, hs_error *e)
+		  bool optional, json_t *cinfo, hs_error *e)
 {
 	int64_t limit = pns->logs.enabled && pns->logs.limit_bytes > 0 ? pns->logs.limit_bytes
 									: K8_LOG_LIMIT_DEFAULT;
@@ -245,7 +246,7 @@ static int k8_log(k8_run *run, const hs_profile_k8s_ns *pns, const char *pod, co
 	hs_error_init(&le);
 	if (hs_k8s_call(run->cl, &rq, "GET", NULL, NULL, NULL, &body, (size_t)limit, NULL, &le) < 0) {
 		json_object_set_new(cinfo, key, json_pack("{s:s}", "unavailable", le.msg));
-		rc = previous ? 0 : hs_diag_out_warn(run->o, e, "%s", le.msg);
+		rc = optional ? 0 : hs_diag_out_warn(run->o, e, "%s", le.msg);
 		goto out;
 	}
 	hs_buf_addf(&name, "k8s/%s/logs/%s/%s%s.log", pns->name, pod, cname, previous ? ".previous" : "");
@@ -338,11 +339,15 @@ static int k8_pods(k8_run *run, const hs_profile_k8s_ns *pns, const json_t *pod_
 			json_array_append_new(containers, ci);
 			if (k8_container_finding(run, pns->name, pn, cs, pevents, e))
 				goto out;
-			/* a container that never ran has no log */
-			if ((!strcmp(state, "running") || !strcmp(state, "terminated")) &&
-			    k8_log(run, pns, pn, cn, false, ci, e))
+			/*
+			 * A container that never ran has no log.  One waiting to
+			 * restart (CrashLoopBackOff) may still have its last run's
+			 * log as the current one, as kubectl logs shows it.
+			 */
+			if ((!strcmp(state, "running") || !strcmp(state, "terminated") || last) &&
+			    k8_log(run, pns, pn, cn, false, !strcmp(state, "waiting"), ci, e))
 				goto out;
-			if (last && k8_log(run, pns, pn, cn, true, ci, e))
+			if (last && k8_log(run, pns, pn, cn, true, true, ci, e))
 				goto out;
 		}
 		hs_k8s_strip(p, true);
