@@ -9,6 +9,9 @@
 #include "diag.h"
 
 /* extern const hs_diag_collector hs_diag_collector_<name>; lines go here */
+extern const hs_diag_collector hs_diag_collector_health;
+extern const hs_diag_collector hs_diag_collector_deps;
+extern const hs_diag_collector hs_diag_collector_prometheus;
 extern const hs_diag_collector hs_diag_collector_redis;
 extern const hs_diag_collector hs_diag_collector_mongo;
 extern const hs_diag_collector hs_diag_collector_kafka;
@@ -16,6 +19,9 @@ extern const hs_diag_collector hs_diag_collector_k8s;
 
 const hs_diag_collector *const hs_diag_collectors[] = {
 	/* &hs_diag_collector_<name>, lines go here */
+	&hs_diag_collector_health,
+	&hs_diag_collector_deps,
+	&hs_diag_collector_prometheus,
 	&hs_diag_collector_redis,
 	&hs_diag_collector_mongo,
 	&hs_diag_collector_kafka,

@@ -37,12 +37,15 @@ void hs_http_response_init(hs_http_response *r)
 	hs_buf_init(&r->body);
 	r->retry_after_s = -1;
 	r->truncated = false;
+	hs_buf_init(&r->headers);
 }
 
 void hs_http_response_release(hs_http_response *r)
 {
-	if (r)
-		hs_buf_release(&r->body);
+	if (!r)
+		return;
+	hs_buf_release(&r->body);
+	hs_buf_release(&r->headers);
 }
 
 /* Copy a blob into curl (CURL_BLOB_COPY: curl keeps its own copy). */
@@ -103,6 +106,9 @@ int hs_http_client_new(hs_http_client **out, const hs_http_opts *o, hs_error *e)
 		rc = curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hivesnap/" HIVESNAP_VERSION);
+	if (rc == CURLE_OK && o->http2_prior_knowledge)
+		rc = curl_easy_setopt(c->curl, CURLOPT_HTTP_VERSION,
+				      (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	if (rc != CURLE_OK) {
 		hs_err(e, HS_EXIT_FAILURE, "cannot configure libcurl: %s", curl_easy_strerror(rc));
 		goto out;
@@ -161,6 +167,7 @@ static size_t hs_http_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 	static const char name[] = "retry-after:";
 
+	hs_buf_add(&call->r->headers, ptr, n);
 	if (n > sizeof(name) - 1 && !strncasecmp(ptr, name, sizeof(name) - 1)) {
 		char tmp[32];
 		size_t k = n - (sizeof(name) - 1);
@@ -193,6 +200,7 @@ int hs_http_request(hs_http_client *c, const char *method, const char *url,
 	call.r = r;
 	call.max_bytes = max_bytes;
 	hs_buf_reset(&r->body);
+	hs_buf_reset(&r->headers);
 	r->status = 0;
 	r->retry_after_s = -1;
 	r->truncated = false;
@@ -233,6 +241,35 @@ out:
 	curl_slist_free_all(hl);
 	hs_buf_release(&ct);
 	return ret;
+}
+
+bool hs_http_response_header(const hs_http_response *r, const char *name, hs_buf *value)
+{
+	size_t nl = strlen(name);
+	const char *p = r->headers.data, *end = p + r->headers.len;
+	const char *found = NULL, *found_end = NULL;
+
+	while (p && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end;
+
+		if ((size_t)(stop - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+			const char *v = p + nl + 1;
+			const char *ve = stop;
+
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			found = v;
+			found_end = ve;
+		}
+		p = eol ? eol + 1 : end;
+	}
+	if (!found)
+		return false;
+	hs_buf_add(value, found, (size_t)(found_end - found));
+	return true;
 }
 
 void hs_http_escape(hs_buf *b, const char *s)

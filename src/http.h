@@ -36,6 +36,7 @@ typedef struct hs_http_opts {
 	const char *bearer_token; /* sent as "Authorization: Bearer ..."; NULL for none */
 	long timeout_ms;          /* whole request; 0 = 30000 */
 	long connect_timeout_ms;  /* 0 = min(timeout_ms, 10000) */
+	bool http2_prior_knowledge; /* HTTP/2 over cleartext without upgrade (gRPC, h2c) */
 } hs_http_opts;
 
 typedef struct hs_http_client hs_http_client;
@@ -46,6 +47,8 @@ typedef struct hs_http_response {
 	hs_buf body;
 	long retry_after_s;       /* Retry-After header in seconds, -1 if none */
 	bool truncated;           /* the body went past max_bytes and was cut there */
+	hs_buf headers;           /* every response header line as received, status lines
+	                             and HTTP/2 trailers included ("name: value\r\n") */
 } hs_http_response;
 
 int hs_http_client_new(hs_http_client **out, const hs_http_opts *o, hs_error *e);
@@ -69,6 +72,13 @@ int hs_http_request(hs_http_client *c, const char *method, const char *url,
 		    const char *const *headers, const char *content_type,
 		    const void *body, size_t body_len, size_t max_bytes,
 		    hs_http_response *r, hs_error *e);
+
+/*
+ * The value of the last header (or trailer) called name (case-insensitive)
+ * of r, without surrounding blanks, appended to value.  False when there is
+ * none.
+ */
+bool hs_http_response_header(const hs_http_response *r, const char *name, hs_buf *value);
 
 /* URL-encode s (RFC 3986 unreserved kept) onto b. */
 void hs_http_escape(hs_buf *b, const char *s);
