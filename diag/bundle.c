@@ -21,37 +21,6 @@
 
 #define HS_BUNDLE_SOURCE "diag"
 
-/*
- * TEMPORARY until diag/redact.c lands (diag-net): redaction is a plain copy.
- * The calls below keep the redact.h names with a _tmp suffix.
- */
-static int hs_redactor_new_tmp(hs_redactor **out, const hs_strlist *extra, hs_error *e)
-{
-	(void)extra;
-	(void)e;
-	*out = NULL;
-	return 0;
-}
-static void hs_redactor_free_tmp(hs_redactor *r)
-{
-	(void)r;
-}
-static void hs_redact_buf_tmp(hs_redactor *r, const char *in, size_t len, hs_buf *out)
-{
-	(void)r;
-	hs_buf_add(out, in, len);
-}
-static int hs_redact_stream_tmp(hs_redactor *r, FILE *in, hs_redact_sink sink, void *arg, hs_error *e)
-{
-	(void)r; (void)in; (void)sink; (void)arg;
-	return hs_err(e, HS_EXIT_FAILURE, "redaction is not built in yet");
-}
-static json_t *hs_redactor_report_tmp(const hs_redactor *r)
-{
-	(void)r;
-	return json_pack("{s:{}, s:i}", "rules", "total", 0);
-}
-
 struct hs_diag_bundle {
 	hs_archive_writer *aw;
 	hs_redactor *red;            /* NULL with --no-redact */
@@ -76,7 +45,7 @@ int hs_diag_bundle_open(hs_diag_bundle **out, const char *path, const hs_diag_bu
 	*out = NULL;
 	b->o = *o;
 	b->path = hs_xstrdup(path);
-	if (o->redact && hs_redactor_new_tmp(&b->red, o->profile->diag ? &o->profile->diag->redact : NULL, e))
+	if (o->redact && hs_redactor_new(&b->red, o->profile->diag ? &o->profile->diag->redact : NULL, e))
 		goto fail;
 	memset(&ao, 0, sizeof(ao));
 	ao.kind = "bundle";
@@ -97,7 +66,7 @@ void hs_diag_bundle_free(hs_diag_bundle *b)
 	if (!b)
 		return;
 	hs_aw_free(b->aw);
-	hs_redactor_free_tmp(b->red);
+	hs_redactor_free(b->red);
 	json_decref(b->checks);
 	json_decref(b->findings);
 	hs_buf_release(&b->summary);
@@ -126,7 +95,7 @@ const char *hs_diag_bundle_summary(const hs_diag_bundle *b)
 static void hs_bundle_redact(hs_diag_bundle *b, const char *in, size_t len, hs_buf *out)
 {
 	if (b->red)
-		hs_redact_buf_tmp(b->red, in, len, out);
+		hs_redact_buf(b->red, in, len, out);
 	else
 		hs_buf_add(out, in, len);
 }
@@ -158,7 +127,7 @@ static void hs_bundle_redact_tree(hs_diag_bundle *b, json_t *j)
 			if (json_is_string(v)) {
 				hs_buf out = HS_BUF_INIT;
 
-				hs_redact_buf_tmp(b->red, json_string_value(v), json_string_length(v), &out);
+				hs_redact_buf(b->red, json_string_value(v), json_string_length(v), &out);
 				json_object_set_new(j, k, json_stringn(out.data ? out.data : "", out.len));
 				hs_buf_release(&out);
 			} else {
@@ -170,7 +139,7 @@ static void hs_bundle_redact_tree(hs_diag_bundle *b, json_t *j)
 			if (json_is_string(v)) {
 				hs_buf out = HS_BUF_INIT;
 
-				hs_redact_buf_tmp(b->red, json_string_value(v), json_string_length(v), &out);
+				hs_redact_buf(b->red, json_string_value(v), json_string_length(v), &out);
 				json_array_set_new(j, i, json_stringn(out.data ? out.data : "", out.len));
 				hs_buf_release(&out);
 			} else {
@@ -194,7 +163,7 @@ static int hs_bundle_stream(hs_diag_bundle *b, FILE *in, hs_entry *en, const cha
 	size_t n;
 
 	if (b->red)
-		return hs_redact_stream_tmp(b->red, in, hs_bundle_sink, en, e);
+		return hs_redact_stream(b->red, in, hs_bundle_sink, en, e);
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		if (hs_entry_write(en, buf, n, e))
 			return -1;
@@ -641,7 +610,7 @@ int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, h
 	if (hs_aw_add(b->aw, "diag/summary.md", HS_BUNDLE_SOURCE, b->summary.data, b->summary.len, 0, e))
 		goto out;
 	if (b->red) {
-		report = hs_redactor_report_tmp(b->red);
+		report = hs_redactor_report(b->red);
 		json_object_set_new(report, "enabled", json_true());
 	} else {
 		report = json_pack("{s:b, s:{}, s:i}", "enabled", 0, "rules", "total", 0);

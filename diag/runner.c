@@ -256,7 +256,7 @@ static void hs_diag_finish(hs_diag_run *r, int wstatus, bool killed, int64_t ran
 		hs_buf_adds(&b, "timed out after ");
 		hs_diag_secs(&b, ran_ms);
 		r->error = hs_buf_detach(&b, NULL);
-		hs_warn(r->col->name, "collector killed: %s", r->error);
+		hs_warn(r->col->name, "collector killed: %s", r->error); /* no profile text in it */
 		return;
 	}
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
@@ -274,8 +274,9 @@ static void hs_diag_finish(hs_diag_run *r, int wstatus, bool killed, int64_t ran
 			hs_buf_addf(&b, "the collector exited with status %d", WEXITSTATUS(wstatus));
 		r->error = hs_buf_detach(&b, NULL);
 	}
+	/* the error text may hold what only the bundle's redactor knows: the command logs it redacted */
 	if (r->status == HS_DIAG_FAILED)
-		hs_warn(r->col->name, "collector failed: %s", r->error);
+		hs_debug(r->col->name, "collector failed");
 	else
 		hs_info(r->col->name, "collector %s in %.1fs", hs_diag_status_name(r->status),
 			(double)(r->ended_ms - r->started_ms) / 1000.0);

@@ -288,9 +288,17 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		goto out;
 	if (hs_diag_bundle_write(bundle, runs, n, e))
 		goto out;
-	for (i = 0; i < n; i++)
-		if (runs[i].status == HS_DIAG_FAILED || runs[i].status == HS_DIAG_TIMEOUT)
-			nbad++;
+	for (i = 0; i < n; i++) {
+		/* the redacted error text, from the bundle's checks */
+		const json_t *chk = json_array_get(hs_diag_bundle_checks(bundle), i);
+
+		if (runs[i].status != HS_DIAG_FAILED && runs[i].status != HS_DIAG_TIMEOUT)
+			continue;
+		nbad++;
+		hs_warn(runs[i].col->name, "collector %s: %s", hs_diag_status_name(runs[i].status),
+			json_string_value(json_object_get(chk, "error")) ?
+				json_string_value(json_object_get(chk, "error")) : "no reason given");
+	}
 	rc = nbad ? HS_EXIT_PARTIAL : HS_EXIT_OK;
 	hs_info(NULL, "bundle written: %s (%zu collectors, %zu failed or timed out)", path.data, nrun, nbad);
 	if (ctx->json)
