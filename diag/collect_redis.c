@@ -423,6 +423,9 @@ static int rd_db(rd_run *run, const hs_profile_redis_db *pd, json_t *dbs, hs_err
 			return -1;
 		json_array_append_new(pats, json_pack("{s:s, s:I, s:b}", "pattern", pat, "count", (json_int_t)count,
 						      "complete", complete));
+		if (!complete && hs_diag_out_warn(run->o, e, "db %d pattern '%s': at least %lld keys (counting "
+						  "stopped: time budget nearly spent)", pd->db, pat, (long long)count))
+			return -1;
 	}
 	for (i = 0; !any_idem && i < sizeof(runbook_idem) / sizeof(runbook_idem[0]); i++)
 		if (rd_idempotency(run, pd->db, runbook_idem[i], idem, &count, &complete, e))
@@ -505,8 +508,6 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		if (frc)
 			goto out;
 	}
-	if (run.cut && hs_diag_out_warn(o, e, "time budget nearly spent: key counts are lower bounds (at least)"))
-		goto out;
 	rc = 0;
 out:
 	res = json_pack("{s:s, s:o, s:o, s:I, s:b, s:I}", "uri", shown ? shown : "", "info",
