@@ -256,7 +256,7 @@ static void hs_diag_finish(hs_diag_run *r, int wstatus, bool killed, int64_t ran
 		hs_buf_adds(&b, "timed out after ");
 		hs_diag_secs(&b, ran_ms);
 		r->error = hs_buf_detach(&b, NULL);
-		hs_warn(r->col->name, "collector killed: %s", r->error); /* no profile text in it */
+		hs_debug(r->col->name, "collector killed: %s", r->error);
 		return;
 	}
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) {
