@@ -82,6 +82,47 @@ static json_t *k8_get(const json_t *v, ...)
 	return (json_t *)v;
 }
 
+/* True when an environment variable's name suggests its value is a secret. */
+static bool k8_secret_name(const char *name)
+{
+	static const char *const words[] = { "pass", "secret", "token", "key", "credential", "auth", "private",
+					     NULL };
+
+	for (size_t i = 0; name && words[i]; i++)
+		if (strcasestr(name, words[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Replace with "***" the literal value of every container env variable
+ * (any "env" array of {name, value} under v) whose name suggests a
+ * secret: a pod or Deployment spec may carry a password in clear, and the
+ * text redaction cannot know it from the name on another line.
+ */
+static void k8_scrub_env(json_t *v)
+{
+	const char *key;
+	json_t *x, *it;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			k8_scrub_env(x);
+		return;
+	}
+	json_object_foreach(v, key, x) {
+		if (!strcmp(key, "env") && json_is_array(x)) {
+			json_array_foreach(x, i, it)
+				if (json_is_string(json_object_get(it, "value")) &&
+				    k8_secret_name(json_string_value(json_object_get(it, "name"))))
+					json_object_set_new(it, "value", json_string("***"));
+		} else if (json_is_object(x) || json_is_array(x)) {
+			k8_scrub_env(x);
+		}
+	}
+}
+
 /* RFC 3339 time (seconds precision) as unix seconds; -1 when not one. */
 static int64_t k8_time(const char *s)
 {
@@ -132,21 +173,42 @@ static int64_t k8_since(const k8_run *run, const hs_profile_k8s_ns *pns)
 	return K8_SINCE_DEFAULT;
 }
 
-/* A list of one resource of the namespace into *items. */
+/* True when e is a transport failure: hs_k8s_call names the API server then. */
+static bool k8_transport_error(const hs_error *e)
+{
+	return strstr(e->msg, ": API server '") != NULL;
+}
+
+/*
+ * A list of one resource of the namespace into *items.  An API error
+ * (403 without the RBAC permission, 404 for an API the server does not
+ * serve, ...) is a warning and returns 1: diagnosis goes on with what it
+ * can read.  A transport failure (the server unreachable) is -1.
+ */
 static int k8_list(k8_run *run, const char *ns, const char *group, const char *version, const char *resource,
 		   const char *selector, json_t **items, hs_error *e)
 {
 	hs_k8s_req rq = { "list", group, version, resource, ns, NULL, NULL, NULL };
 	hs_buf q = HS_BUF_INIT;
 	char *rv = NULL;
-	int rc;
+	hs_error le;
+	int rc = 0;
 
 	if (selector && *selector) {
 		hs_buf_adds(&q, "labelSelector=");
 		hs_http_escape(&q, selector);
 		rq.query = q.data;
 	}
-	rc = hs_k8s_list(run->cl, &rq, items, &rv, e);
+	hs_error_init(&le);
+	if (hs_k8s_list(run->cl, &rq, items, &rv, &le)) {
+		*items = NULL;
+		if (k8_transport_error(&le)) {
+			*e = le;
+			rc = -1;
+		} else {
+			rc = hs_diag_out_warn(run->o, e, "%s", le.msg) ? -1 : 1;
+		}
+	}
 	free(rv);
 	hs_buf_release(&q);
 	return rc;
@@ -160,10 +222,13 @@ static int k8_events(k8_run *run, const hs_profile_k8s_ns *pns, json_t *pod_even
 	hs_buf name = HS_BUF_INIT;
 	json_t **v = NULL;
 	size_t i, n = 0;
-	int rc = -1;
+	int lr, rc = -1;
 
-	if (k8_list(run, pns->name, "", "v1", "events", NULL, &items, e))
+	lr = k8_list(run, pns->name, "", "v1", "events", NULL, &items, e);
+	if (lr) {
+		rc = lr > 0 ? 0 : -1;
 		goto out;
+	}
 	v = hs_xcalloc(json_array_size(items) + 1, sizeof(*v));
 	json_array_foreach(items, i, ev) {
 		int64_t t = k8_time(k8_event_time(ev));
@@ -307,11 +372,14 @@ static int k8_pods(k8_run *run, const hs_profile_k8s_ns *pns, const json_t *pod_
 	json_t *items = NULL, *p, *pods = json_array();
 	hs_buf name = HS_BUF_INIT;
 	size_t i, j;
-	int rc = -1;
+	int lr, rc = -1;
 
 	json_object_set_new(json_object_get(run->summary, pns->name), "pods", pods);
-	if (k8_list(run, pns->name, "", "v1", "pods", pns->pod_selector, &items, e))
+	lr = k8_list(run, pns->name, "", "v1", "pods", pns->pod_selector, &items, e);
+	if (lr) {
+		rc = lr > 0 ? 0 : -1;
 		goto out;
+	}
 	json_array_foreach(items, i, p) {
 		const char *pn = k8_name(p);
 		json_t *containers = json_array(), *cs, *pevents = json_object_get(pod_events, pn);
@@ -351,6 +419,7 @@ static int k8_pods(k8_run *run, const hs_profile_k8s_ns *pns, const json_t *pod_
 				goto out;
 		}
 		hs_k8s_strip(p, true);
+		k8_scrub_env(p);
 		hs_buf_reset(&name);
 		hs_buf_addf(&name, "k8s/%s/pods/%s.json", pns->name, pn);
 		if (hs_diag_out_add_json(run->o, name.data, p, e))
@@ -369,11 +438,14 @@ static int k8_deployments(k8_run *run, const hs_profile_k8s_ns *pns, hs_error *e
 	json_t *items = NULL, *d, *sum = json_array();
 	hs_buf name = HS_BUF_INIT;
 	size_t i;
-	int rc = -1;
+	int lr, rc = -1;
 
 	json_object_set_new(json_object_get(run->summary, pns->name), "deployments", sum);
-	if (k8_list(run, pns->name, "apps", "v1", "deployments", NULL, &items, e))
+	lr = k8_list(run, pns->name, "apps", "v1", "deployments", NULL, &items, e);
+	if (lr) {
+		rc = lr > 0 ? 0 : -1;
 		goto out;
+	}
 	json_array_foreach(items, i, d) {
 		const char *dn = k8_name(d);
 		json_t *rep = k8_get(d, "spec", "replicas", NULL);
@@ -400,6 +472,7 @@ static int k8_deployments(k8_run *run, const hs_profile_k8s_ns *pns, hs_error *e
 				goto out;
 		}
 		hs_k8s_strip(d, true);
+		k8_scrub_env(d);
 		hs_buf_reset(&name);
 		hs_buf_addf(&name, "k8s/%s/deployments/%s.json", pns->name, dn);
 		if (hs_diag_out_add_json(run->o, name.data, d, e))
@@ -418,11 +491,14 @@ static int k8_hpas(k8_run *run, const hs_profile_k8s_ns *pns, hs_error *e)
 	json_t *items = NULL, *h, *sum = json_array();
 	hs_buf name = HS_BUF_INIT;
 	size_t i;
-	int rc = -1;
+	int lr, rc = -1;
 
 	json_object_set_new(json_object_get(run->summary, pns->name), "hpas", sum);
-	if (k8_list(run, pns->name, "autoscaling", "v2", "horizontalpodautoscalers", NULL, &items, e))
+	lr = k8_list(run, pns->name, "autoscaling", "v2", "horizontalpodautoscalers", NULL, &items, e);
+	if (lr) {
+		rc = lr > 0 ? 0 : -1;
 		goto out;
+	}
 	json_array_foreach(items, i, h) {
 		const char *hn = k8_name(h);
 		json_int_t max = json_integer_value(k8_get(h, "spec", "maxReplicas", NULL));
@@ -494,7 +570,7 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		json_decref(pod_events);
 		if (r || k8_deployments(&run, pns, e) || k8_hpas(&run, pns, e)) {
 			/* a transport failure names the API server: "... API server '<url>': <reason>" */
-			if (strstr(e->msg, ": API server '")) {
+			if (k8_transport_error(e)) {
 				hs_error fe;
 
 				hs_error_init(&fe);

@@ -11,7 +11,8 @@
 #  - pod fine: no finding, no previous log;
 #  - Deployment web 1 of 3 available -> warning; Deployment ok -> nothing;
 #  - HPA web at maxReplicas -> warning;
-#  - events younger than --since only, oldest first.
+#  - events younger than --since only, oldest first;
+#  - a pod env variable named like a secret has its value replaced by ***.
 set -euo pipefail
 . "$(dirname "$0")/diag_src_lib.bash"
 : "${KUBECONFIG:?run with the peers env: eval \"\$(scripts/peers.sh env)\"}"
@@ -20,6 +21,7 @@ kc() { "$HIVESNAP_K8S_BIN/kubectl" "$@"; }
 NS=diagtest-$$-$RANDOM
 NODE=$NS-node
 secret=hunter2-$RANDOM-planted
+envsecret=envpw-$RANDOM-planted
 cleanup() {
 	kc -n "$NS" delete pods,logs.kwok.x-k8s.io,events,deployments,horizontalpodautoscalers --all \
 		--grace-period=0 --force --wait=false >/dev/null 2>&1 || true
@@ -70,7 +72,10 @@ kind: Pod
 metadata: {name: $p, namespace: $NS, labels: {app: $p}}
 spec:
   nodeName: $NODE
-  containers: [{name: app, image: "registry.test/$p:1"}]
+  containers:
+  - name: app
+    image: "registry.test/$p:1"
+    env: [{name: DB_PASSWORD, value: "$envsecret"}, {name: LOG_LEVEL, value: debug-$p}]
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Logs
@@ -177,6 +182,9 @@ has_entry "$K/deployments/web.json"
 has_entry "$K/deployments/ok.json"
 has_entry "$K/hpa/web.json"
 [[ $(jq -r .status.currentReplicas "$work/b/$K/hpa/web.json") == 5 ]] || fail "hpa entry status"
+[[ $(jq -r '.spec.containers[0].env | map("\(.name)=\(.value)") | join(" ")' "$work/b/$K/pods/crashy.json") == "DB_PASSWORD=*** LOG_LEVEL=debug-crashy" ]] ||
+	fail "pod env: $(jq -c .spec.containers[0].env "$work/b/$K/pods/crashy.json")"
+nowhere "$envsecret" "a password in a pod's env"
 ok "pods, deployments and hpa entries with status"
 
 has_entry "$K/events.json"
