@@ -24,9 +24,11 @@
 
 #include "log.h"
 #include "redis_common.h"
+#include "redis_scan.h"
 #include "uri.h"
 
 #define HS_RREST_CHUNK 512      /* elements per HSET/RPUSH/SADD/ZADD */
+#define HS_RREST_KEY_FLUSH 64   /* commands of one key written before its replies are read */
 #define HS_RREST_SORT_MEM ((size_t)8 << 20)
 
 enum hs_rrest_ttl { HS_TTL_ABSOLUTE, HS_TTL_RELATIVE, HS_TTL_NONE };
@@ -45,6 +47,8 @@ typedef struct hs_rrest {
 typedef struct hs_rrest_db {
 	int src, dst;
 	uint64_t records, written, expired, existing, deleted, filtered;
+	/* apply: what redis confirmed (a key's EXEC, a SET, an UNLINK read back OK) */
+	uint64_t acked_written, acked_deleted;
 } hs_rrest_db;
 
 /*
@@ -80,9 +84,14 @@ typedef struct hs_rrest_pass {
 	int batch;
 	hs_rrest_db *dbs;
 	size_t ndbs;
-	/* apply: sent, not yet read, in order: a key's MULTI with that many commands, or -1 for an UNLINK */
+	/*
+	 * apply: sent, not yet read, in order: a key's MULTI with that many
+	 * commands, -1 for a key's single SET, -2 for an UNLINK
+	 */
 	int *queued;
 	size_t nqueued, capq;
+	size_t inflight;            /* apply: the first inflight of queued are written, replies unread */
+	size_t exists_prev;         /* plan: EXISTS written, replies unread */
 	bool set_pxat;              /* server >= 6.2: SET ... PXAT */
 	/* plan: EXISTS queued */
 	size_t nexists;
@@ -92,6 +101,7 @@ typedef struct hs_rrest_pass {
 	size_t *argl;
 	size_t argcap;
 	hs_buf tmp;
+	hs_buf raw;                 /* apply: a stream or dump value's JSON text */
 } hs_rrest_pass;
 
 
@@ -214,14 +224,30 @@ static void hs_rrest_push(hs_rrest_pass *p, int ncmd)
 	p->queued[p->nqueued++] = ncmd;
 }
 
-/* Read every reply of the apply pipeline, in the order sent, and check it. */
-static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
+/* Write everything appended so far to the socket (blocking). */
+static int hs_rrest_write(hs_rrest_pass *p, hs_error *e)
+{
+	int done = 0;
+
+	while (!done)
+		if (redisBufferWrite(p->c, &done) != REDIS_OK)
+			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: %s", p->c->errstr);
+	return 0;
+}
+
+/*
+ * Read the replies of the apply pipeline's first p->inflight items (the
+ * group written before the last one), in the order sent, and check them;
+ * count in d what redis confirmed, so that a restore cut short reports
+ * exactly the keys that were written.
+ */
+static int hs_rrest_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 {
 	size_t i;
 	int ret = -1;
 	redisReply *r = NULL;
 
-	for (i = 0; i < p->nqueued; i++) {
+	for (i = 0; i < p->inflight; i++) {
 		int k;
 
 		if (p->queued[i] < 0) {   /* one command: UNLINK, or SET of a string */
@@ -233,6 +259,10 @@ static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
 			}
 			freeReplyObject(r);
 			r = NULL;
+			if (p->queued[i] == -2)
+				d->acked_deleted++;
+			else
+				d->acked_written++;
 			continue;
 		}
 		for (k = 0; k < p->queued[i] + 1; k++) {   /* MULTI, then the queued commands */
@@ -261,8 +291,11 @@ static int hs_rrest_drain(hs_rrest_pass *p, hs_error *e)
 		}
 		freeReplyObject(r);
 		r = NULL;
+		d->acked_written++;
 	}
-	p->nqueued = 0;
+	memmove(p->queued, p->queued + p->inflight, (p->nqueued - p->inflight) * sizeof(*p->queued));
+	p->nqueued -= p->inflight;
+	p->inflight = 0;
 	ret = 0;
 out:
 	if (r)
@@ -483,32 +516,6 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 
 /* ------------------------------------------------------------ the pass */
 
-/* Read the next line of the current entry into line (without the newline). */
-static int hs_rrest_line(hs_reader *rd, hs_buf *in, size_t *pos, hs_buf *line, hs_error *e)
-{
-	hs_buf_reset(line);
-	for (;;) {
-		char *nl = *pos < in->len ? memchr(in->data + *pos, '\n', in->len - *pos) : NULL;
-		char chunk[65536];
-		ssize_t n;
-
-		if (nl) {
-			hs_buf_add(line, in->data + *pos, (size_t)(nl - (in->data + *pos)));
-			*pos = (size_t)(nl - in->data) + 1;
-			return 1;
-		}
-		hs_buf_add(line, in->data + *pos, in->len - *pos);
-		hs_buf_reset(in);
-		*pos = 0;
-		n = hs_reader_read(rd, chunk, sizeof(chunk), e);
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return line->len ? 1 : 0;
-		hs_buf_add(in, chunk, (size_t)n);
-	}
-}
-
 /* The patterns the capture used for db src (manifest details), else the profile's, else "*". */
 static int hs_rrest_live_keys(hs_rrest_pass *p, int src, hs_rsort *live, hs_error *e)
 {
@@ -571,11 +578,10 @@ out:
 	return ret;
 }
 
-/* Plan: count with one EXISTS k1 k2 ... how many of the batch's keys exist. */
-static int hs_rrest_exists_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
+/* Plan: queue one EXISTS k1 k2 ... of the batch's keys (1), or nothing (0). */
+static size_t hs_rrest_exists_send(hs_rrest_pass *p)
 {
 	hs_ritems *k = &p->exkeys;
-	redisReply *r;
 	size_t i;
 
 	if (!k->n)
@@ -591,14 +597,24 @@ static int hs_rrest_exists_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 		p->argp[i + 1] = hs_ritems_at(k, i);
 		p->argl[i + 1] = k->len[i];
 	}
-	r = hs_redis_cmd(p->c, e, (int)k->n + 1, p->argp, p->argl);
-	if (!r)
-		return -1;
-	if (r->type == REDIS_REPLY_INTEGER)
-		d->existing += (uint64_t)r->integer;
-	freeReplyObject(r);
+	redisAppendCommandArgv(p->c, (int)k->n + 1, p->argp, p->argl);
 	hs_ritems_reset(k);
 	p->nexists = 0;
+	return 1;
+}
+
+/* Plan: read the replies of the EXISTS written earlier and count the keys that exist. */
+static int hs_rrest_exists_read(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
+{
+	for (; p->exists_prev; p->exists_prev--) {
+		redisReply *r = hs_redis_get_reply(p->c, e);
+
+		if (!r)
+			return -1;
+		if (r->type == REDIS_REPLY_INTEGER)
+			d->existing += (uint64_t)r->integer;
+		freeReplyObject(r);
+	}
 	return 0;
 }
 
@@ -613,31 +629,184 @@ static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size
 		size_t lens[2] = { 6, kl };
 
 		redisAppendCommandArgv(p->c, 2, argv, lens);
-		hs_rrest_push(p, -1);
+		hs_rrest_push(p, -2);
 	}
 }
 
-/* Flush the pipeline when a batch is full (or always, with force). */
+/*
+ * When a batch is full (or always, with force): write it, then read the
+ * replies of the batch written before, so redis works on one batch while
+ * this side reads the replies of the previous one and builds the next (two
+ * batches in flight, no idle round trip).  With force, read everything.
+ */
 static int hs_rrest_maybe_flush(hs_rrest_pass *p, hs_rrest_db *d, bool force, hs_error *e)
 {
-	size_t pending = p->nqueued + p->nexists;
+	size_t pending = p->nqueued - p->inflight + p->nexists, sent;
 
 	if (!force && pending < (size_t)p->batch)
 		return 0;
-	if (hs_rrest_exists_drain(p, d, e) || hs_rrest_drain(p, e))
+	sent = hs_rrest_exists_send(p);
+	if (hs_rrest_write(p, e) || hs_rrest_exists_read(p, d, e) || hs_rrest_drain(p, d, e))
 		return -1;
+	p->exists_prev = sent;
+	p->inflight = p->nqueued;
+	if (force && (hs_rrest_exists_read(p, d, e) || hs_rrest_drain(p, d, e)))
+		return -1;
+	return 0;
+}
+
+/* Value of a string record as one SET (atomic alone), with its expiry. */
+static int hs_rrest_set(hs_rrest_pass *p, hs_rscan *sc, const hs_buf *key, int64_t exp_ms, int64_t rel_ms)
+{
+	char num[32];
+
+	hs_rrest_cmd(p, "SET", key);
+	if (hs_rscan_bytes(sc, &p->tmp))
+		return -1;
+	hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+	if (exp_ms >= 0 || rel_ms >= 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
+		hs_rrest_args(p, exp_ms >= 0 ? "PXAT" : "PX");
+		hs_rrest_args(p, num);
+	}
+	hs_rrest_send(p);
+	hs_rrest_push(p, -1);
+	return 0;
+}
+
+/*
+ * In the middle of a big key's transaction: write what is queued, read the
+ * replies of every earlier item, then the key's own replies so far (MULTI's
+ * OK and QUEUED ones), *unread of them; so a key of any size keeps the
+ * pipeline's memory bounded.  Redis holds the queued commands until EXEC.
+ */
+static int hs_rrest_key_flush(hs_rrest_pass *p, hs_rrest_db *d, size_t *unread, hs_error *e)
+{
+	if (hs_rrest_write(p, e))
+		return -1;
+	p->inflight = p->nqueued;
+	if (hs_rrest_drain(p, d, e))
+		return -1;
+	for (; *unread; (*unread)--) {
+		redisReply *r = hs_redis_get_reply(p->c, e);
+
+		if (!r)
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR) {
+			hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/*
+ * Apply one record whose head is read: stream its value into commands.
+ * Strings are one SET; hashes, lists, sets and zsets a transaction MULTI,
+ * DEL, HSET/RPUSH/SADD/ZADD of HS_RREST_CHUNK arguments each, the expiry,
+ * EXEC, read element by element from the archive; streams and module
+ * dumps are read whole and go through hs_rrest_queue_key.  1 when the
+ * value does not fit its type (bad archive), -1 with e set on a redis
+ * error, 0 done.
+ */
+static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, const hs_buf *key,
+			      const char *type, int64_t exp_ms, int64_t rel_ms, hs_error *e)
+{
+	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
+	const char *cmd = !strcmp(type, "hash") ? "HSET" : !strcmp(type, "list") ? "RPUSH" :
+			  !strcmp(type, "set") ? "SADD" : !strcmp(type, "zset") ? "ZADD" : NULL;
+	bool pairs = cmd && (cmd[0] == 'H' || cmd[0] == 'Z'), first = true;
+	size_t inchunk = 0, unread = 2;   /* the key's replies not read yet: MULTI's, DEL's */
+	int n;
+	char num[64];
+
+	if (!strcmp(type, "string") && p->set_pxat)
+		return hs_rrest_set(p, sc, key, exp_ms, rel_ms) ? 1 : 0;
+	if (!cmd && strcmp(type, "string")) {
+		json_t *val = NULL;
+		int rc;
+
+		if (hs_rscan_raw(sc, &p->raw) || !(val = json_loadb(p->raw.data, p->raw.len, JSON_ALLOW_NUL, NULL)))
+			return 1;
+		rc = hs_rrest_queue_key(p, key, type, val, exp_ms, rel_ms);
+		json_decref(val);
+		return rc ? 1 : 0;
+	}
+	redisAppendCommandArgv(p->c, 1, multi, NULL);
+	hs_rrest_cmd(p, "DEL", key);
+	hs_rrest_send(p);
+	if (!cmd) {   /* a string on a server without SET PXAT */
+		hs_rrest_cmd(p, "SET", key);
+		if (hs_rscan_bytes(sc, &p->tmp))
+			return 1;
+		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+		hs_rrest_send(p);
+		unread++;
+	} else {
+		if (hs_rscan_open(sc))
+			return 1;
+		while ((n = hs_rscan_next(sc, &first)) > 0) {
+			if (!inchunk) {
+				if (unread >= HS_RREST_KEY_FLUSH && hs_rrest_key_flush(p, d, &unread, e))
+					return -1;
+				hs_rrest_cmd(p, cmd, key);
+			}
+			if (pairs && hs_rscan_open(sc))
+				return 1;
+			if (hs_rscan_bytes(sc, &p->tmp))
+				return 1;
+			if (cmd[0] == 'Z') {
+				if (hs_rscan_comma(sc) || hs_rscan_score(sc, num, sizeof(num)))
+					return 1;
+				hs_rrest_args(p, num);
+			}
+			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+			if (cmd[0] == 'H') {
+				if (hs_rscan_comma(sc) || hs_rscan_bytes(sc, &p->tmp))
+					return 1;
+				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
+			}
+			if (pairs && hs_rscan_close(sc))
+				return 1;
+			if (++inchunk == HS_RREST_CHUNK / (pairs ? 2 : 1)) {
+				hs_rrest_send(p);
+				unread++;
+				inchunk = 0;
+			}
+		}
+		if (n < 0)
+			return 1;
+		if (inchunk) {
+			hs_rrest_send(p);
+			unread++;
+		}
+	}
+	if (exp_ms >= 0 || rel_ms >= 0) {
+		hs_rrest_cmd(p, exp_ms >= 0 ? "PEXPIREAT" : "PEXPIRE", key);
+		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
+		hs_rrest_args(p, num);
+		hs_rrest_send(p);
+		unread++;
+	}
+	redisAppendCommandArgv(p->c, 1, exec, NULL);
+	/* the drain reads queued + 1 replies before EXEC's: those not read yet (a flush is always followed by a chunk) */
+	hs_rrest_push(p, (int)unread - 1);
+	hs_ritems_reset(&p->args);
 	return 0;
 }
 
 /* One redis/db<N>.jsonl entry. */
 static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs_error *e)
 {
-	hs_buf in = HS_BUF_INIT, line = HS_BUF_INIT, key = HS_BUF_INIT;
+	hs_rscan_rec h = { HS_BUF_INIT, "", false, -1 };
+	hs_rscan *sc = hs_rscan_new(rd, e);
 	hs_rsort *live = NULL;
 	const char *lk = NULL, *lr;
-	size_t pos = 0, lkl = 0, lrl, lineno = 0;
-	int lhave = 0, ret = -1;
-	json_t *rec = NULL;
+	size_t lkl = 0, lrl;
+	int lhave = 0, ret = -1, n;
+	uint64_t at0;
 
 	if (hs_redis_select(p->c, d->dst, e))
 		goto out;
@@ -649,85 +818,63 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 			goto out;
 	}
 	for (;;) {
-		json_error_t jerr;
-		const char *type;
-		const json_t *exp;
 		int64_t exp_ms = -1, rel_ms = -1;
-		int n = hs_rrest_line(rd, &in, &pos, &line, e);
+		bool skip = false;
 
-		if (n < 0)
-			goto out;
-		if (!n)
+		at0 = hs_rscan_offset(sc);
+		if ((n = hs_rscan_head(sc, &h)) == 0)
 			break;
-		lineno++;
-		json_decref(rec);
-		rec = NULL;
-		if (!p->execute) {
-			/*
-			 * The plan needs key, type and expiry only: parse the part of
-			 * the line before the value.  ,"value": cannot occur inside a
-			 * JSON string (its quote would be escaped), so the first one
-			 * ends the prefix.
-			 */
-			const char *v = memmem(line.data, line.len, ",\"value\":", 9);
-
-			if (v) {
-				hs_buf_reset(&p->tmp);
-				hs_buf_add(&p->tmp, line.data, (size_t)(v - line.data));
-				hs_buf_adds(&p->tmp, ",\"value\":null}");
-				rec = json_loadb(p->tmp.data, p->tmp.len, JSON_ALLOW_NUL, &jerr);
-			}
-		}
-		if (!rec)
-			rec = json_loadb(line.data, line.len, JSON_ALLOW_NUL, &jerr);
-		type = json_string_value(json_object_get(rec, "type"));
-		exp = json_object_get(rec, "expire_at_ms");
-		if (!rec || !type || hs_redis_bytes_from_json(json_object_get(rec, "key"), &key) ||
-		    !json_object_get(rec, "value") || (!json_is_null(exp) && !json_is_integer(exp))) {
-			hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: not a redis record", d->src, lineno);
-			goto out;
-		}
+		if (n < 0)
+			goto bad;
 		d->records++;
 		/* live keys before this one are not in the archive */
-		while (lhave > 0 && hs_redis_keycmp(lk, lkl, key.data, key.len) < 0) {
+		while (lhave > 0 && hs_redis_keycmp(lk, lkl, h.key.data, h.key.len) < 0) {
 			hs_rrest_extra(p, d, lk, lkl);
 			if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 				goto out;
 		}
-		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, key.data, key.len) &&
+		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, h.key.data, h.key.len) &&
 		    (lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 			goto out;
-		if (!hs_rrest_selected(p->r->opts, key.data, key.len)) {
+		if (!hs_rrest_selected(p->r->opts, h.key.data, h.key.len)) {
 			d->filtered++;
-			continue;
-		}
-		if (json_is_integer(exp)) {
-			int64_t at = (int64_t)json_integer_value(exp);
-
+			skip = true;
+		} else if (h.has_exp) {
 			if (p->st->ttl == HS_TTL_ABSOLUTE) {
-				if (at <= p->now_ms) {
+				if (h.exp_ms <= p->now_ms) {
 					d->expired++;
-					continue;
+					skip = true;
 				}
-				exp_ms = at;
+				exp_ms = h.exp_ms;
 			} else if (p->st->ttl == HS_TTL_RELATIVE) {
-				rel_ms = at - p->st->captured_ms;
+				rel_ms = h.exp_ms - p->st->captured_ms;
 				if (rel_ms < 1)
 					rel_ms = 1;
 			}
 		}
-		if (p->execute) {
-			if (hs_rrest_queue_key(p, &key, type, json_object_get(rec, "value"), exp_ms, rel_ms)) {
+		if (skip || !p->execute) {
+			if (hs_rscan_skip(sc) || hs_rscan_end(sc))
+				goto bad;
+			if (skip)
+				continue;
+			hs_ritems_add(&p->exkeys, h.key.data, h.key.len);
+			p->nexists++;
+		} else {
+			n = hs_rrest_apply_key(p, d, sc, &h.key, h.type, exp_ms, rel_ms, e);
+			if (n < 0)
+				goto out;
+			if (n > 0) {
+				if (hs_rscan_ioerr(sc))
+					goto out;
 				hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: the value does not fit type '%s'",
-				       d->src, lineno, type);
+				       d->src, hs_rscan_lineno(sc), h.type);
 				goto out;
 			}
-		} else {
-			hs_ritems_add(&p->exkeys, key.data, key.len);
-			p->nexists++;
+			if (hs_rscan_end(sc))
+				goto bad;
 		}
 		d->written++;
-		hs_progress_add(p->r->progress, 1, line.len);
+		hs_progress_add(p->r->progress, 1, hs_rscan_offset(sc) - at0);
 		if (hs_rrest_maybe_flush(p, d, false, e))
 			goto out;
 	}
@@ -741,12 +888,14 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 	if (hs_rrest_maybe_flush(p, d, true, e))
 		goto out;
 	ret = 0;
+	goto out;
+bad:
+	if (!hs_rscan_ioerr(sc))
+		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: not a redis record", d->src, hs_rscan_lineno(sc));
 out:
-	json_decref(rec);
+	hs_rscan_free(sc);
 	hs_rsort_free(live);
-	hs_buf_release(&in);
-	hs_buf_release(&line);
-	hs_buf_release(&key);
+	hs_rscan_rec_release(&h);
 	return ret;
 }
 
@@ -847,6 +996,7 @@ out:
 	hs_ritems_release(&p->args);
 	hs_ritems_release(&p->exkeys);
 	hs_buf_release(&p->tmp);
+	hs_buf_release(&p->raw);
 	return ret;
 }
 
@@ -918,8 +1068,12 @@ out:
 
 /*
  * Apply: the same pass with writes.  result is an array of steps like the
- * plan's, one per db, with the counts as numbers too; after a failure the
- * last db's counts are what was sent, not all confirmed ("complete": false).
+ * plan's, one per db, with the counts as numbers too.  After a failure the
+ * last db's step is "failed" ("complete": false) and says exactly what
+ * redis confirmed ("written", "deleted") and how many more were sent but
+ * never confirmed ("unconfirmed": they may or may not have been applied);
+ * every other key of the db was not written.  Writes are whole keys, so
+ * running the same restore again finishes the job.
  */
 int hs_redis_restore_apply(hs_restore *r, hs_error *e)
 {
@@ -936,20 +1090,34 @@ int hs_redis_restore_apply(hs_restore *r, hs_error *e)
 	for (i = 0; i < p.ndbs; i++) {
 		const hs_rrest_db *d = &p.dbs[i];
 		bool complete = !(ret && i + 1 == p.ndbs);
-		json_t *step = hs_rrest_step(r->state, d->dst, complete ? "wrote" : "failed",
-			"%s%llu keys of db %d written, %llu expired skipped, %llu extra deleted",
-			complete ? "" : "stopped: at most ", (unsigned long long)d->written, d->src,
-			(unsigned long long)d->expired, (unsigned long long)d->deleted);
+		uint64_t unconfirmed = d->written + d->deleted - d->acked_written - d->acked_deleted;
+		json_t *step;
 
+		if (complete)
+			step = hs_rrest_step(r->state, d->dst, "wrote",
+				"%llu keys of db %d written, %llu expired skipped, %llu extra deleted",
+				(unsigned long long)d->written, d->src, (unsigned long long)d->expired,
+				(unsigned long long)d->deleted);
+		else
+			step = hs_rrest_step(r->state, d->dst, "failed",
+				"stopped: %llu keys of db %d written and %llu extra deleted (confirmed), "
+				"%llu more sent but not confirmed, the rest not written; "
+				"run the same restore again to finish",
+				(unsigned long long)d->acked_written, d->src, (unsigned long long)d->acked_deleted,
+				(unsigned long long)unconfirmed);
 		json_object_set_new(step, "from_db", json_integer(d->src));
-		json_object_set_new(step, "written", json_integer((json_int_t)d->written));
+		json_object_set_new(step, "written",
+				    json_integer((json_int_t)(complete ? d->written : d->acked_written)));
 		json_object_set_new(step, "skipped_expired", json_integer((json_int_t)d->expired));
-		json_object_set_new(step, "deleted", json_integer((json_int_t)d->deleted));
+		json_object_set_new(step, "deleted",
+				    json_integer((json_int_t)(complete ? d->deleted : d->acked_deleted)));
+		if (!complete)
+			json_object_set_new(step, "unconfirmed", json_integer((json_int_t)unconfirmed));
 		json_object_set_new(step, "complete", json_boolean(complete));
 		json_array_append_new(res, step);
 		hs_info("redis", "db %d: wrote %llu keys, skipped %llu expired, deleted %llu", d->dst,
-			(unsigned long long)d->written, (unsigned long long)d->expired,
-			(unsigned long long)d->deleted);
+			(unsigned long long)(complete ? d->written : d->acked_written), (unsigned long long)d->expired,
+			(unsigned long long)(complete ? d->deleted : d->acked_deleted));
 	}
 	r->result = res;
 	free(p.dbs);

@@ -302,6 +302,11 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	} else if (failed_at >= 0) {
 		hs_buf line = HS_BUF_INIT;
 
+		/* what the failed source did before it stopped, when it says */
+		if (json_array_size(rs[failed_at].result)) {
+			fprintf(ctx->out, "stopped:\n");
+			hs_print_steps(ctx->out, ops[failed_at]->name, rs[failed_at].result);
+		}
 		hs_buf_adds(&line, "applied:");
 		for (i = 0; i < applied; i++)
 			hs_buf_addf(&line, " %s", ops[i]->name);
