@@ -180,10 +180,10 @@ static bool k8_transport_error(const hs_error *e)
 }
 
 /*
- * A list of one resource of the namespace into *items.  An API error
- * (403 without the RBAC permission, 404 for an API the server does not
- * serve, ...) is a warning and returns 1: diagnosis goes on with what it
- * can read.  A transport failure (the server unreachable) is -1.
+ * A list of one resource of the namespace into *items.  A 403 (no RBAC
+ * permission) or 404 (an API the server does not serve) is a warning and
+ * returns 1: diagnosis goes on with what it can read.  Anything else (the
+ * server unreachable, 401, 5xx) is -1.
  */
 static int k8_list(k8_run *run, const char *ns, const char *group, const char *version, const char *resource,
 		   const char *selector, json_t **items, hs_error *e)
@@ -202,11 +202,11 @@ static int k8_list(k8_run *run, const char *ns, const char *group, const char *v
 	hs_error_init(&le);
 	if (hs_k8s_list(run->cl, &rq, items, &rv, &le)) {
 		*items = NULL;
-		if (k8_transport_error(&le)) {
+		if (strstr(le.msg, "forbidden (403)") || strstr(le.msg, "not found (404)")) {
+			rc = hs_diag_out_warn(run->o, e, "%s", le.msg) ? -1 : 1;
+		} else {
 			*e = le;
 			rc = -1;
-		} else {
-			rc = hs_diag_out_warn(run->o, e, "%s", le.msg) ? -1 : 1;
 		}
 	}
 	free(rv);

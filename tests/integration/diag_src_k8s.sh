@@ -12,7 +12,9 @@
 #  - Deployment web 1 of 3 available -> warning; Deployment ok -> nothing;
 #  - HPA web at maxReplicas -> warning;
 #  - events younger than --since only, oldest first;
-#  - a pod env variable named like a secret has its value replaced by ***.
+#  - a pod env variable named like a secret has its value replaced by ***;
+#  - a user allowed to read pods only: 403s are warnings, pods still collected;
+#  - an API server that does not answer: "Kubernetes API server unreachable", exit 2.
 set -euo pipefail
 . "$(dirname "$0")/diag_src_lib.bash"
 : "${KUBECONFIG:?run with the peers env: eval \"\$(scripts/peers.sh env)\"}"
@@ -23,7 +25,7 @@ NODE=$NS-node
 secret=hunter2-$RANDOM-planted
 envsecret=envpw-$RANDOM-planted
 cleanup() {
-	kc -n "$NS" delete pods,logs.kwok.x-k8s.io,events,deployments,horizontalpodautoscalers --all \
+	kc -n "$NS" delete pods,logs.kwok.x-k8s.io,events,deployments,horizontalpodautoscalers,roles,rolebindings,serviceaccounts --all \
 		--grace-period=0 --force --wait=false >/dev/null 2>&1 || true
 	kc delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
 	kc get namespace "$NS" -o json 2>/dev/null | jq '.spec.finalizers = []' |
@@ -213,4 +215,42 @@ jq -e '[.. | objects | select(.name? == "k8s" and has("warnings")) | .warnings |
 	fail "a missing previous log made a warning: $(jq -c '[.. | objects | select(.name? == "k8s")][0].warnings' "$c")"
 ok "no previous log: no entry, no warning; a log over limit_bytes cut and said so"
 nowhere "$secret" "the password planted in a log line"
+
+# a user who may read pods and their logs only: the rest is a warning each,
+# the pods are still collected (status warning, exit 0)
+kc -n "$NS" create serviceaccount diag-limited >/dev/null
+kc -n "$NS" create role diag-pods --verb=get,list --resource=pods,pods/log >/dev/null
+kc -n "$NS" create rolebinding diag-pods --role=diag-pods --serviceaccount="$NS:diag-limited" >/dev/null
+server=$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+ca=$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+token=$(kc -n "$NS" create token diag-limited --duration=10m)
+cat >"$work/limited.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: limited, user: {token: "$token"}}]
+contexts: [{name: l, context: {cluster: c, user: limited}}]
+current-context: l
+EOF
+KUBECONFIG=$work/limited.kubeconfig diag_rc 0 "$work/l.tar.zst" -p "$work/p.yaml" --only k8s --since 1h
+check_status k8s warning
+has_entry "$K/pods/crashy.json"
+has_entry "$K/logs/crashy/app.previous.log"
+no_entry "$K/events.json"
+no_entry "$K/deployments/web.json"
+finding critical "^Pod $NS/crashy container app is in CrashLoopBackOff" "Pod Crash Loop"
+for r in events deployments horizontalpodautoscalers; do
+	jq -e --arg r "$r" '[.. | objects | select(.name? == "k8s" and has("warnings")) | .warnings[] | select(test("forbidden \\(403\\)") and test($r))] | length == 1' \
+		"$work/b/diag/checks.json" >/dev/null || fail "no 403 warning for $r: $(jq -c '[.. | objects | select(.name? == "k8s")][0].warnings' "$work/b/diag/checks.json")"
+done
+nowhere "$token" "the service account token"
+ok "lists the user may not read are warnings; pods and logs still collected"
+
+# an API server that does not answer: the collector fails, critical finding
+port=$(free_port $((26891 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
+sed "s#server: \"$server\"#server: \"https://127.0.0.1:$port\"#" "$work/limited.kubeconfig" >"$work/down.kubeconfig"
+KUBECONFIG=$work/down.kubeconfig diag_rc 2 "$work/d.tar.zst" -p "$work/p.yaml" --only k8s
+check_status k8s failed
+finding critical '^Kubernetes API server unreachable$' "Check Dependencies"
+nowhere "$token" "the service account token"
 echo "PASS"
