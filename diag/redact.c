@@ -39,7 +39,9 @@ enum { HS_RULE_PEM = 5, HS_N_NAMES = 6 };
  * Order matters: credentials in URIs first (the URI stays readable), whole
  * Authorization values before the bearer rule (which would leave the
  * scheme-less rest), JWTs before bearer (a JWT counts as a JWT), and the
- * key/value forms quoted before unquoted (a quoted value may hold spaces).
+ * key/value forms quoted before unquoted (a quoted value may hold spaces):
+ * plain "..." (JSON: escapes inside), then \"...\" (JSON inside a JSON
+ * string, or a log's escaped quotes: ends at the next \"), then '...'.
  * A built-in rule: its name (index into hs_redact_names), its regex, the
  * capture group that is the secret (0: the whole match) and a cheap
  * case-insensitive literal the text must contain for the regex to be worth
@@ -56,8 +58,8 @@ static const struct {
 	       "authorization" },
 	{ 2, "eyJ[A-Za-z0-9_-]+\\.eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*", 0, "eyj" },
 	{ 3, "bearer[ \t]+([A-Za-z0-9._~+/=-]{8,})", 1, "bearer" },
-	{ 4, HS_REDACT_KEY "(\\\\?\")?[ \t]*[:=][ \t]*\\\\?\"(([^\"\\\\]|\\\\[^\"])*)", 3,
-	       NULL },
+	{ 4, HS_REDACT_KEY "\"?[ \t]*[:=][ \t]*\"(([^\"\\\\]|\\\\.)*)", 2, NULL },
+	{ 4, HS_REDACT_KEY "(\\\\\")?[ \t]*[:=][ \t]*\\\\\"(([^\"\\\\]|\\\\[^\"])*)", 3, NULL },
 	{ 4, HS_REDACT_KEY "'?[ \t]*[:=][ \t]*'([^']*)'", 2, NULL },
 	{ 4, HS_REDACT_KEY "[ \t]*[:=][ \t]*([^\"' \t,;&{}()<>\r\n\\\\]+)", 2, NULL },
 };

@@ -128,6 +128,11 @@ static void test_key_value(void **state)
 	check_rule("log: {\\\"api_key\\\": \\\"k1\\\"}", "log: {\\\"api_key\\\": \\\"***\\\"}",
 		   "key_value", 1);
 	check_rule("password='a b'", "password='***'", "key_value", 1);
+	/* an escaped quote inside a JSON value; escaped quotes around a log's value */
+	check_rule("{\"password\": \"a\\\"b\", \"u\": 1}", "{\"password\": \"***\", \"u\": 1}",
+		   "key_value", 1);
+	check_rule("msg=\"login password=\\\"abc\\\" ok\"", "msg=\"login password=\\\"***\\\" ok\"",
+		   "key_value", 1);
 	check_rule("db_password: hunter2\n", "db_password: ***\n", "key_value", 1);
 	/* empty values are not secrets; counts in JSON reports are not values */
 	check_rule("password=\"\" {\"bearer_token\": 0}", "password=\"\" {\"bearer_token\": 0}",
