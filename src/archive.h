@@ -107,6 +107,16 @@ int hs_aw_source(hs_archive_writer *w, const char *source, const char *status,
 		 const json_t *watermark, const json_t *details, hs_error *e);
 
 /*
+ * Add an extra top-level key to the manifest (manifest.json and the index
+ * frame alike), e.g. "silence" (schemas/manifest.schema.json lists the
+ * allowed ones).  value is copied; setting a key again replaces it.  key is
+ * [a-z0-9_]{1,64} and none of the keys the writer fills itself (format,
+ * version, kind, created_at, completed_at, status, sources, entries,
+ * totals): HS_EXIT_FAILURE.  Thread-safe; before hs_aw_finish().
+ */
+int hs_aw_set_meta(hs_archive_writer *w, const char *key, const json_t *value, hs_error *e);
+
+/*
  * Write manifest.json, SHA256SUMS and the index frame, finish the zstd
  * stream, fsync, rename to the final path, fsync the folder.  On failure
  * the temporary file is removed.  The writer must still be freed.

@@ -50,6 +50,7 @@ struct hs_archive_writer {
 	json_t *entries;         /* manifest "entries", in archive order */
 	json_t *names;           /* committed names (and reserved ones) -> true */
 	json_t *sources;         /* hs_aw_source records */
+	json_t *meta;            /* hs_aw_set_meta: extra top-level manifest keys */
 	hs_buf sums;             /* SHA256SUMS lines so far */
 	bool broken;             /* the stream is damaged: refuse everything */
 	bool finished;
@@ -340,6 +341,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	w->entries = json_array();
 	w->names = json_object();
 	w->sources = json_object();
+	w->meta = json_object();
 	{
 		hs_buf tmp = HS_BUF_INIT;
 
@@ -592,6 +594,44 @@ int hs_aw_source(hs_archive_writer *w, const char *source, const char *status, c
 	return 0;
 }
 
+/* Keys of the manifest the writer fills itself: never set by hs_aw_set_meta. */
+static bool hs_aw_meta_reserved(const char *key)
+{
+	static const char *const own[] = { "format", "version", "kind", "created_at", "completed_at",
+					   "status", "sources", "entries", "totals", NULL };
+	size_t i;
+
+	for (i = 0; own[i]; i++)
+		if (!strcmp(key, own[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Record an extra top-level manifest key (copied); see archive.h.  The key
+ * must be [a-z0-9_], 1-64 bytes, and not one the writer fills itself.
+ */
+int hs_aw_set_meta(hs_archive_writer *w, const char *key, const json_t *value, hs_error *e)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	if (!n || n > 64 || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") != n ||
+	    hs_aw_meta_reserved(key))
+		return hs_err(e, HS_EXIT_FAILURE, "cannot set manifest key '%s': reserved or not [a-z0-9_]",
+			      key ? key : "");
+	if (!value)
+		return hs_err(e, HS_EXIT_FAILURE, "cannot set manifest key '%s': no value", key);
+	pthread_mutex_lock(&w->lock);
+	if (w->finished) {
+		pthread_mutex_unlock(&w->lock);
+		return hs_err(e, HS_EXIT_FAILURE, "cannot set manifest key '%s': the archive is finished",
+			      key);
+	}
+	json_object_set_new(w->meta, key, json_deep_copy(value));
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 /* Build manifest.json from the recorded entries and sources (lock held). */
 static json_t *hs_aw_manifest(hs_archive_writer *w)
 {
@@ -639,6 +679,8 @@ static json_t *hs_aw_manifest(hs_archive_writer *w)
 		      "sources", sources, "entries", w->entries, "totals", "entries",
 		      (json_int_t)json_array_size(w->entries), "bytes", (json_int_t)tb, "items",
 		      (json_int_t)ti);
+	if (m)
+		json_object_update_missing(m, w->meta);
 	return m;
 }
 
@@ -763,6 +805,7 @@ void hs_aw_free(hs_archive_writer *w)
 	json_decref(w->entries);
 	json_decref(w->names);
 	json_decref(w->sources);
+	json_decref(w->meta);
 	hs_buf_release(&w->sums);
 	free(w->final_path);
 	free(w->kind);

@@ -91,6 +91,34 @@ static void hs_snapshot_name(hs_buf *out, const char *dir, const char *profile, 
 		    label ? label : "", label ? "-" : "", stamp);
 }
 
+/*
+ * The --metrics-file of argv, found before option parsing so that a run
+ * refused for its flags still reports (getopt_long's rules: "--metrics-file
+ * PATH", "--metrics-file=PATH" or an abbreviation down to "--m"; nothing
+ * after "--").  NULL when absent or without a value.
+ */
+static const char *hs_snapshot_metrics_arg(int argc, char **argv)
+{
+	static const char opt[] = "--metrics-file";
+	const char *found = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+
+		if (!strcmp(a, "--"))
+			break;
+		if (n < 3 || n > sizeof(opt) - 1 || strncmp(a, opt, n))
+			continue;
+		if (eq)
+			found = *(eq + 1) ? eq + 1 : NULL;
+		else
+			found = i + 1 < argc ? argv[++i] : NULL;
+	}
+	return found;
+}
+
 int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 {
 	static const struct option longopts[] = {
@@ -119,9 +147,10 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	json_t *report = NULL, *jsources = NULL;
 	hs_keep_policy keep = { 0, 0, 0, 0, 0 };
 	int li = 0;
-	const char *metrics_file = NULL;
+	const char *metrics_file = hs_snapshot_metrics_arg(argc, argv);
 	int64_t silence_s = 0;
 	char *silence_id = NULL;
+	json_t *silence_rec = NULL;
 	bool written = false;
 	int64_t started_ms = hs_now_ms();
 	unsigned mask = ~0u;
@@ -136,8 +165,10 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			metrics_file = optarg;
 			break;
 		case 1007:
-			if (hs_duration_parse(optarg, &silence_s) || silence_s <= 0)
-				return hs_cli_usage_error(e, "snapshot", "--silence takes a duration such as 90m or 2h");
+			if (hs_duration_parse(optarg, &silence_s) || silence_s <= 0) {
+				hs_cli_usage_error(e, "snapshot", "--silence takes a duration such as 90m or 2h");
+				goto out;
+			}
 			break;
 		case 1001:
 		case 1002:
@@ -149,7 +180,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 			snprintf(opt, sizeof(opt), "--%s", longopts[li].name);
 			if (hs_keep_parse(opt, optarg, slot[c - 1001], e))
-				return -1;
+				goto out;
 			break;
 		}
 		case 'o':
@@ -171,27 +202,40 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 
-			if (*end || v < 1 || v > 64)
-				return hs_cli_usage_error(e, "snapshot", "--parallel takes a number from 1 to 64");
+			if (*end || v < 1 || v > 64) {
+				hs_cli_usage_error(e, "snapshot", "--parallel takes a number from 1 to 64");
+				goto out;
+			}
 			sopts.parallel = (int)v;
 			break;
 		}
 		default:
-			return hs_cli_usage_error(e, "snapshot", "unknown option or missing argument");
+			hs_cli_usage_error(e, "snapshot", "unknown option or missing argument");
+			goto out;
 		}
 	}
-	if (optind < argc)
-		return hs_cli_usage_error(e, "snapshot", "takes no arguments");
-	if (output && outdir)
-		return hs_cli_usage_error(e, "snapshot", "-o and --output-dir exclude each other");
-	if (hs_keep_policy_any(&keep) && !outdir)
-		return hs_cli_usage_error(e, "snapshot", "--keep-… rules need --output-dir");
-	if (label && !hs_label_ok(label))
-		return hs_cli_usage_error(e, "snapshot", "--label takes 1-64 characters of A-Z a-z 0-9 . _ -");
+	if (optind < argc) {
+		hs_cli_usage_error(e, "snapshot", "takes no arguments");
+		goto out;
+	}
+	if (output && outdir) {
+		hs_cli_usage_error(e, "snapshot", "-o and --output-dir exclude each other");
+		goto out;
+	}
+	if (hs_keep_policy_any(&keep) && !outdir) {
+		hs_cli_usage_error(e, "snapshot", "--keep-… rules need --output-dir");
+		goto out;
+	}
+	if (label && !hs_label_ok(label)) {
+		hs_cli_usage_error(e, "snapshot", "--label takes 1-64 characters of A-Z a-z 0-9 . _ -");
+		goto out;
+	}
 	if (only && hs_source_parse_list(only, &mask, e))
-		return -1;
-	if (!hs_sources[0])
-		return hs_err(e, HS_EXIT_FAILURE, "this build has no sources to capture");
+		goto out;
+	if (!hs_sources[0]) {
+		hs_err(e, HS_EXIT_FAILURE, "this build has no sources to capture");
+		goto out;
+	}
 
 	if (output) {
 		const char *slash = strrchr(output, '/');
@@ -225,7 +269,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			       hs_profile_name(ctx->profile));
 			goto out;
 		}
-		if (hs_silence_create(am, ctx->profile->silence, silence_s, path.data, &silence_id, e))
+		if (hs_silence_create(am, ctx->profile->silence, silence_s, path.data, &silence_id,
+				      &silence_rec, e))
 			goto out;
 		hs_log(HS_LOG_WARN, NULL, "silence %s created for %" PRId64 "s: 'hivesnap unsilence %s' ends it",
 		       silence_id, silence_s, silence_id);
@@ -237,6 +282,9 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	aopts.label = label;
 	aopts.created_at = (int64_t)now;
 	if (hs_aw_open(&aw, path.data, &aopts, e))
+		goto out;
+	/* the silence's id in the manifest: 'hivesnap unsilence ARCHIVE' ends it */
+	if (silence_rec && hs_aw_set_meta(aw, "silence", silence_rec, e))
 		goto out;
 
 	jsources = json_object();
@@ -345,8 +393,11 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		fprintf(ctx->out, "%s\n", path.data);
 	}
 out:
-	/* the run's metrics, unless another run holds the folder (it reports) */
-	if (metrics_file && !(rc < 0 && e->code == HS_EXIT_LOCKED)) {
+	/*
+	 * the run's metrics, whatever ended it: bad flags (64) and a locked
+	 * folder (75) too; the last success timestamp moves only on exit 0
+	 */
+	if (metrics_file) {
 		hs_run_metrics m = { hs_profile_name(ctx->profile), started_ms, hs_now_ms(),
 				     rc >= 0 ? rc : e->code, written ? path.data : NULL, jsources };
 		hs_error merr;
@@ -367,6 +418,7 @@ out:
 			hs_info(NULL, "silence %s expired: nothing was written", silence_id);
 	}
 	free(silence_id);
+	json_decref(silence_rec);
 	hs_aw_free(aw);
 	hs_lock_release(lock);
 	hs_buf_release(&lockdir);

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "uri.h"
 #include "silence.h"
 
 /* RFC 3339 UTC of t into out. */
@@ -37,6 +38,7 @@ static int hs_am_call(const char *method, const char *url, const char *body, hs_
 {
 	hs_http_client *c = NULL;
 	hs_http_opts o;
+	char *safe = NULL;
 	int rc = -1;
 
 	memset(&o, 0, sizeof(o));
@@ -58,19 +60,21 @@ static int hs_am_call(const char *method, const char *url, const char *body, hs_
 				msg[i] = ' ';
 		while (n && (msg[n - 1] == ' ' || msg[n - 1] == '"'))
 			msg[--n] = '\0';
-		hs_err(e, HS_EXIT_FAILURE, "alertmanager '%s' answered %ld: %s", url, r->status,
+		safe = hs_uri_redact_dup(url);
+		hs_err(e, HS_EXIT_FAILURE, "alertmanager '%s' answered %ld: %s", safe, r->status,
 		       msg[0] == '"' ? msg + 1 : msg);
 		goto out;
 	}
 	rc = 0;
 out:
+	free(safe);
 	hs_http_client_free(c);
 	return rc;
 }
 
 /* POST the silence; see silence.h. */
 int hs_silence_create(const char *am_url, const hs_profile_silence *s, int64_t duration_s,
-		      const char *note, char **id, hs_error *e)
+		      const char *note, char **id, json_t **record, hs_error *e)
 {
 	hs_buf url = HS_BUF_INIT, comment = HS_BUF_INIT;
 	hs_http_response r;
@@ -83,6 +87,8 @@ int hs_silence_create(const char *am_url, const hs_profile_silence *s, int64_t d
 	int rc = -1;
 
 	*id = NULL;
+	if (record)
+		*record = NULL;
 	hs_http_response_init(&r);
 	if (!s || !s->n_matchers) {
 		hs_err(e, HS_EXIT_USAGE, "--silence needs silence.matchers in the profile");
@@ -106,10 +112,21 @@ int hs_silence_create(const char *am_url, const hs_profile_silence *s, int64_t d
 	resp = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
 	sid = json_string_value(json_object_get(resp, "silenceID"));
 	if (!sid || !*sid) {
-		hs_err(e, HS_EXIT_FAILURE, "alertmanager '%s' did not return a silenceID", url.data);
+		char *safe = hs_uri_redact_dup(url.data);
+
+		hs_err(e, HS_EXIT_FAILURE, "alertmanager '%s' did not return a silenceID", safe);
+		free(safe);
 		goto out;
 	}
 	*id = hs_xstrdup(sid);
+	if (record) {
+		char *safe = hs_uri_redact_dup(am_url);
+
+		*record = json_pack("{s:s, s:s, s:s, s:s, s:O}", "id", sid, "alertmanager", safe,
+				    "starts_at", t0, "ends_at", t1, "matchers",
+				    json_object_get(req, "matchers"));
+		free(safe);
+	}
 	rc = 0;
 out:
 	hs_http_response_release(&r);
