@@ -85,7 +85,8 @@ static int hs_rdiff_parse(hs_rdiff_side *s, const char *name, const char *which,
 
 	if (s->rec)
 		return 0;
-	s->rec = json_loadb(s->line, (size_t)s->len, 0, &jerr);
+	/* NUL bytes are written as \u0000 (the restore reads them the same way) */
+	s->rec = json_loadb(s->line, (size_t)s->len, JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(s->rec) || !json_object_get(s->rec, "key"))
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not a Redis record",
 			      name, which, s->lineno);

@@ -154,6 +154,9 @@ static int hs_kc_b64(const char *b64, const char *what, unsigned char **out, siz
 	return 0;
 }
 
+/* Largest kubeconfig or token file read: /dev/zero or a huge file is refused, not read forever. */
+#define HS_KC_FILE_MAX ((size_t)16 * 1024 * 1024)
+
 /* Read a small file (token) whole, trailing whitespace trimmed. */
 static int hs_kc_read_file(const char *path, const char *what, char **out, hs_error *e)
 {
@@ -165,8 +168,15 @@ static int hs_kc_read_file(const char *path, const char *what, char **out, hs_er
 	*out = NULL;
 	if (!f)
 		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot read %s '%s'", what, path);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (b.len + n > HS_KC_FILE_MAX) {
+			fclose(f);
+			hs_buf_release(&b);
+			return hs_err(e, HS_EXIT_FAILURE, "cannot read %s '%s': larger than %zu MiB", what, path,
+				      HS_KC_FILE_MAX >> 20);
+		}
 		hs_buf_add(&b, tmp, n);
+	}
 	if (ferror(f)) {
 		fclose(f);
 		hs_buf_release(&b);
