@@ -30,6 +30,15 @@
 #define HS_RD_META_MAX ((size_t)64 * 1024 * 1024)
 /* Largest hivesnap.json header. */
 #define HS_RD_HEADER_MAX ((size_t)1024 * 1024)
+/*
+ * Decompression bomb limits (docs/design.md "Safety"): at most this many
+ * decompressed bytes in all (HIVESNAP_MAX_BYTES), and, once more than
+ * HS_RD_RATIO_FLOOR bytes have come out, at most this many decompressed
+ * bytes per compressed byte read (HIVESNAP_MAX_EXPANSION).  0 disables.
+ */
+#define HS_RD_MAX_BYTES_DEFAULT ((uint64_t)1 << 40)
+#define HS_RD_MAX_RATIO_DEFAULT 1000u
+#define HS_RD_RATIO_FLOOR ((uint64_t)1 << 30)
 
 struct hs_reader {
 	char *path;
@@ -44,6 +53,9 @@ struct hs_reader {
 	size_t zout_cap, zout_len, zout_pos;
 	size_t zret;             /* last ZSTD_decompressStream result: 0 at a frame end */
 	bool zlast_full;         /* the last call filled the output: more may be pending */
+	uint64_t zout_total;     /* decompressed bytes so far */
+	uint64_t max_bytes;      /* bomb limits, 0 = none */
+	uint64_t max_ratio;
 
 	char *index_bytes;       /* the index frame's manifest copy */
 	size_t index_len;
@@ -124,6 +136,54 @@ static int hs_rd_pread(hs_reader *r, void *buf, size_t n, uint64_t off, hs_error
 }
 
 /*
+ * Parse a limit from the environment variable var: a decimal number, for a
+ * size optionally followed by K, M, G or T (powers of 1024).  Unset or
+ * empty keeps *out; "0" means no limit.
+ */
+static int hs_rd_limit_env(const char *var, bool size, uint64_t *out, hs_error *e)
+{
+	const char *s = getenv(var);
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (size && *end && !end[1] && strchr("KMGT", *end)) {
+		shift = 10u * (unsigned)(strchr("KMGT", *end) - "KMGT" + 1);
+		end++;
+	}
+	if (s[0] < '0' || s[0] > '9' || *end || errno || (shift && v > (UINT64_MAX >> shift)))
+		return hs_err(e, HS_EXIT_USAGE, "%s='%s': not a %s", var, s,
+			      size ? "size in bytes (e.g. 1099511627776 or 1T)" : "whole number");
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/*
+ * Refuse a decompression bomb as soon as it shows: too many bytes in all,
+ * or too many per compressed byte read once past HS_RD_RATIO_FLOOR.
+ */
+static int hs_rd_bomb_check(const hs_reader *r, hs_error *e)
+{
+	uint64_t in = r->file_off - (r->zin_len - r->zin_pos);
+
+	if (r->max_bytes && r->zout_total > r->max_bytes)
+		return hs_err(e, HS_EXIT_INTEGRITY,
+			      "'%s': refusing to decompress more than %llu bytes (a decompression bomb? HIVESNAP_MAX_BYTES sets the limit)",
+			      r->path, (unsigned long long)r->max_bytes);
+	if (r->max_ratio && r->zout_total > HS_RD_RATIO_FLOOR && in &&
+	    r->zout_total / in > r->max_ratio)
+		return hs_err(e, HS_EXIT_INTEGRITY,
+			      "'%s': refusing to decompress: %llu bytes from %llu compressed, more than %llu:1 (a decompression bomb? HIVESNAP_MAX_EXPANSION sets the limit)",
+			      r->path, (unsigned long long)r->zout_total, (unsigned long long)in,
+			      (unsigned long long)r->max_ratio);
+	return 0;
+}
+
+/*
  * Make decompressed bytes available in zout.  Returns 1 when there are
  * some, 0 at the clean end of the zstd data, -1 on damage or truncation.
  */
@@ -169,6 +229,9 @@ static int hs_rd_fill(hs_reader *r, hs_error *e)
 		r->zlast_full = out.pos == out.size;
 		r->zout_len = out.pos;
 		r->zout_pos = 0;
+		r->zout_total += out.pos;
+		if (hs_rd_bomb_check(r, e))
+			return -1;
 	}
 	return 1;
 }
@@ -461,21 +524,26 @@ static int hs_rd_final_checks(hs_reader *r, hs_error *e)
 	char pn[256];
 	int rc = -1;
 
-	/* everything after the end-of-archive marker must be zeros */
+	/* everything after the end-of-archive marker must be zeros (scanned in place) */
 	for (;;) {
-		unsigned char buf[4096];
-		ssize_t k = hs_rd_some(r, buf, sizeof(buf), e);
+		int f = hs_rd_fill(r, e);
 
-		if (k < 0)
+		if (f < 0)
 			goto out;
-		if (k == 0)
+		if (f == 0)
 			break;
-		for (i = 0; i < (size_t)k; i++)
-			if (buf[i]) {
+		while (r->zout_pos < r->zout_len) {
+			static const unsigned char zeros[4096];
+			size_t n = r->zout_len - r->zout_pos < sizeof(zeros) ? r->zout_len - r->zout_pos
+									       : sizeof(zeros);
+
+			if (memcmp(r->zout + r->zout_pos, zeros, n)) {
 				hs_err(e, HS_EXIT_INTEGRITY, "'%s': garbage after the end of the tar stream",
 				       r->path);
 				goto out;
 			}
+			r->zout_pos += n;
+		}
 	}
 	if (!r->manifest_bytes) {
 		hs_err(e, HS_EXIT_INTEGRITY, "'%s': manifest.json is missing", r->path);
@@ -624,6 +692,12 @@ static int hs_rd_advance(hs_reader *r, hs_error *e)
 		hs_err(e, HS_EXIT_INTEGRITY, "'%s': manifest.json is missing before SHA256SUMS", r->path);
 		goto fail;
 	}
+	if (r->max_bytes && size > r->max_bytes) {
+		hs_err(e, HS_EXIT_INTEGRITY,
+		       "'%s': entry '%s': %llu bytes, more than the %llu allowed (HIVESNAP_MAX_BYTES sets the limit)",
+		       r->path, pn, (unsigned long long)size, (unsigned long long)r->max_bytes);
+		goto fail;
+	}
 	r->last_name = NULL;
 	if (r->index_map && strcmp(name, "manifest.json") && strcmp(name, "SHA256SUMS")) {
 		const json_t *ie = json_object_get(r->index_map, name);
@@ -694,6 +768,11 @@ int hs_reader_open(hs_reader **out, const char *path, hs_error *e)
 	r->path = hs_xstrdup(path);
 	r->zret = 1;
 	r->seen = json_object();
+	r->max_bytes = HS_RD_MAX_BYTES_DEFAULT;
+	r->max_ratio = HS_RD_MAX_RATIO_DEFAULT;
+	if (hs_rd_limit_env("HIVESNAP_MAX_BYTES", true, &r->max_bytes, e) ||
+	    hs_rd_limit_env("HIVESNAP_MAX_EXPANSION", false, &r->max_ratio, e))
+		goto out;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot open '%s'", path);
@@ -777,6 +856,21 @@ int hs_reader_open(hs_reader **out, const char *path, hs_error *e)
 		if (!json_object_get(r->index_map, "hivesnap.json")) {
 			hs_err(e, HS_EXIT_INTEGRITY, "'%s': entry 'hivesnap.json': not in the manifest", path);
 			goto out;
+		}
+		/* an unsafe name is refused from the index already: inspect and ls see it too */
+		{
+			const char *iname;
+			json_t *iv;
+			char pn[256];
+
+			json_object_foreach(r->index_map, iname, iv) {
+				if (!hs_entry_name_safe(iname)) {
+					hs_err(e, HS_EXIT_INTEGRITY,
+					       "'%s': entry '%s': unsafe name (absolute, '..', control bytes or not UTF-8)",
+					       path, hs_rd_pname(iname, pn, sizeof(pn)));
+					goto out;
+				}
+			}
 		}
 		if ((uint64_t)json_integer_value(json_object_get(
 			    json_object_get(r->index_map, "hivesnap.json"), "size")) != hsize) {
