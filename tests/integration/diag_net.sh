@@ -11,7 +11,9 @@
 #   /health 200 with password=... in its body;
 # - gRPC health (grpc.health.v1) of the k8s peers' etcd -> SERVING;
 # - dependencies: a closed port -> critical "<name> unreachable"; etcd /health,
-#   etcd gRPC, the shared redis and mongo -> ok;
+#   etcd gRPC, the shared redis and mongo -> ok; a server that accepts and
+#   never answers is cut at the dependency's timeout; gRPC health against an
+#   HTTP/1 server fails;
 # - the secret in the body and the one in a health URI's userinfo appear
 #   nowhere (entries, stdout, stderr); with --no-redact the body's does (so
 #   the search can fail), the URI's still not;
@@ -69,9 +71,19 @@ ok "private prometheus on $pport: breaker open, SLA rate $v, $firing alert(s) fi
 # the HTTP fixture
 hport=$(free_port $((26700 + off % 1000)))
 cat >"$work/fixture.py" <<'EOF'
-import sys, time
+import socket, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-port, secret = int(sys.argv[1]), sys.argv[2]
+port, secret, silent_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def silent():
+    # accepts connections and never answers (a hung server)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", silent_port))
+    s.listen(16)
+    held = []
+    while True:
+        held.append(s.accept()[0])
+threading.Thread(target=silent, daemon=True).start()
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
         code, body = {"/health": (200, "status=ok password=%s\n" % secret),
@@ -89,10 +101,11 @@ class H(BaseHTTPRequestHandler):
         pass
 ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 EOF
-python3 "$work/fixture.py" "$hport" "$body_secret" &
+sport=$(free_port $((hport + 1)))
+python3 "$work/fixture.py" "$hport" "$body_secret" "$sport" &
 fixture_pid=$!
-for ((i = 0; i < 50; i++)); do open_port "$hport" && break; sleep 0.1; done
-open_port "$hport" || fail "the HTTP fixture did not start on $hport"
+for ((i = 0; i < 50; i++)); do open_port "$hport" && open_port "$sport" && break; sleep 0.1; done
+open_port "$hport" && open_port "$sport" || fail "the HTTP fixture did not start on $hport and $sport"
 closed=$(free_port $((26800 + off % 1000)))
 
 cat >"$work/p.yaml" <<EOF
@@ -104,8 +117,10 @@ diag:
     - {name: app/missing, url: "http://127.0.0.1:$hport/missing"}
     - {name: app/slow, url: "http://127.0.0.1:$hport/slow", timeout_ms: 5000}
     - {name: etcd/grpc, kind: grpc, url: "127.0.0.1:$etcd_port"}
+    - {name: http1/grpc, kind: grpc, url: "127.0.0.1:$hport", timeout_ms: 2000}
   dependencies:
     - {name: closed-port, kind: tcp, address: "127.0.0.1:$closed", timeout_ms: 2000}
+    - {name: hung-redis, kind: redis, address: "redis://:$uri_secret@127.0.0.1:$sport/0", timeout_ms: 1000}
     - {name: etcd, kind: etcd, url: "http://127.0.0.1:$etcd_port"}
     - {name: etcd-grpc, kind: grpc, address: "127.0.0.1:$etcd_port"}
     - {name: redis, kind: redis, address: "${HIVESNAP_REDIS_URI:-redis://127.0.0.1:16379/0}"}
@@ -155,6 +170,11 @@ ok "gRPC health of etcd: SERVING, grpc-status 0"
 finding critical '^closed-port unreachable$' "Check Dependencies"
 jq -e '.evidence.step == "connect" and (.evidence.error | test("cannot connect to .127.0.0.1:[0-9]+.: Connection refused"))' \
 	"$work/finding" >/dev/null || fail "closed-port evidence: $(jq -c .evidence "$work/finding")"
+finding critical '^hung-redis unreachable$' "Check Dependencies"
+jq -e '.evidence.step == "ping" and .evidence.ping_ms < 3000' "$work/finding" >/dev/null ||
+	fail "hung-redis: not cut at its 1 s timeout at the ping: $(jq -c .evidence "$work/finding")"
+ok "a server that accepts and never answers is cut at the dependency's timeout"
+finding critical '^http1/grpc health/readiness failing: unreachable' "Check Service Health"
 d=$work/b/diag/deps.json
 for n in etcd etcd-grpc redis mongodb; do
 	jq -e --arg n "$n" '.dependencies[] | select(.name == $n) | .ok == true and .connect_ms >= 0 and .ping_ms >= 0' \
@@ -162,8 +182,8 @@ for n in etcd etcd-grpc redis mongodb; do
 done
 [[ $(jq -r '.dependencies[] | select(.name == "etcd-grpc") | .serving_status' "$d") == SERVING ]] || fail "etcd-grpc serving"
 [[ $(jq -r '.dependencies[] | select(.name == "redis") | .ping' "$d") == PONG ]] || fail "redis PING"
-[[ $(jq -r .unreachable "$d") == 1 ]] || fail "deps.json unreachable count: $(jq .unreachable "$d")"
-ok "deps.json: etcd /health, etcd gRPC, redis PING, mongo ping ok; one unreachable"
+[[ $(jq -r .unreachable "$d") == 2 ]] || fail "deps.json unreachable count: $(jq .unreachable "$d")"
+ok "deps.json: etcd /health, etcd gRPC, redis PING, mongo ping ok; two unreachable"
 
 # prometheus
 finding critical '^circuit breaker open \{.*component=orchestrator.*\} \(circuit_breaker_orchestrator = 1\)$' "Circuit Breaker Open"
