@@ -23,6 +23,7 @@
 #include "redact.h"
 
 #define HS_REDACT_MASK "***"
+#define HS_REDACT_CUT_WINDOW 4096 /* a long line is cut at a separator within this */
 
 /* The keys whose values are secrets in key=value, key: value and "key": "value". */
 #define HS_REDACT_KEY \
@@ -349,6 +350,21 @@ static int hs_redact_line(hs_redact_doc *d, const char *p, size_t n, bool newlin
 	return sink(arg, d->out.data, d->out.len, e);
 }
 
+/*
+ * Where to cut a full line buffer: just after the last blank or
+ * punctuation among its last HS_REDACT_CUT_WINDOW bytes, so that a value
+ * is rarely split between two pieces; at the end when there is none.
+ */
+static size_t hs_redact_cut(const char *p, size_t len)
+{
+	size_t stop = len > HS_REDACT_CUT_WINDOW ? len - HS_REDACT_CUT_WINDOW : 0;
+
+	for (size_t i = len; i > stop; i--)
+		if (strchr(" \t,;&\"'{}<>\r", p[i - 1]) && p[i - 1] != '\0')
+			return i;
+	return len;
+}
+
 /* Feed bytes: whole lines (or full pieces) go out, the rest waits. */
 static int hs_redact_feed(hs_redact_doc *d, const char *p, size_t n, hs_redact_sink sink,
 			  void *arg, hs_error *e)
@@ -359,12 +375,17 @@ static int hs_redact_feed(hs_redact_doc *d, const char *p, size_t n, hs_redact_s
 		size_t take = nl ? (size_t)(nl - p) : n;
 
 		if (take >= room) {
+			size_t cut;
+
 			hs_buf_add(&d->line, p, room);
-			if (hs_redact_line(d, d->line.data, d->line.len, false, sink, arg, e) < 0)
-				return -1;
-			hs_buf_reset(&d->line);
 			p += room;
 			n -= room;
+			cut = hs_redact_cut(d->line.data, d->line.len);
+			if (hs_redact_line(d, d->line.data, cut, false, sink, arg, e) < 0)
+				return -1;
+			memmove(d->line.data, d->line.data + cut, d->line.len - cut);
+			d->line.len -= cut;
+			d->line.data[d->line.len] = '\0';
 			continue;
 		}
 		hs_buf_add(&d->line, p, take);

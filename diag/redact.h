@@ -6,8 +6,9 @@
  * "***" (a URI keeps its scheme, user and host: "mongodb://app:***@db").
  *
  * Text is redacted line by line as it streams; a line longer than
- * HS_REDACT_LINE_MAX is cut into pieces of that size, each redacted on its
- * own.  A PEM private key block is replaced whole, however many lines.
+ * HS_REDACT_LINE_MAX is cut into pieces of at most that size (just after a
+ * blank or punctuation in a piece's last 4 KiB when there is one, so a
+ * value is rarely split), each redacted on its own.  A PEM private key block is replaced whole, however many lines.
  * The redactor counts matches per rule (the bundle's redaction report);
  * it never keeps or reports the values.
  */

@@ -271,6 +271,30 @@ static void test_long_line(void **state)
 	hs_redactor_free(r);
 }
 
+/*
+ * A value across the HS_REDACT_LINE_MAX cut of a long line: the piece ends
+ * at the blank before it, so the value is found whole.
+ */
+static void test_long_line_cut_at_blank(void **state)
+{
+	hs_redactor *r = new_redactor(NULL);
+	hs_buf in = HS_BUF_INIT, out = HS_BUF_INIT;
+
+	(void)state;
+	while (in.len < HS_REDACT_LINE_MAX - 20)
+		hs_buf_adds(&in, "field=value ");
+	while (in.len < HS_REDACT_LINE_MAX - 8)
+		hs_buf_addc(&in, 'x');
+	hs_buf_adds(&in, " secret=straddling-the-cut-value and more\n");
+	stream(r, in.data, in.len, &out);
+	assert_null(memmem(out.data, out.len, "straddling", 10));
+	assert_int_equal(count_of(r, "key_value"), 1);
+	assert_int_equal(out.len, in.len - strlen("straddling-the-cut-value") + 3);
+	hs_buf_release(&in);
+	hs_buf_release(&out);
+	hs_redactor_free(r);
+}
+
 /* Nothing to redact: the same bytes, with or without a final newline. */
 static void test_unchanged(void **state)
 {
@@ -402,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_pem_many_lines),
 		cmocka_unit_test(test_chunk_boundary),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_long_line_cut_at_blank),
 		cmocka_unit_test(test_unchanged),
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_profile_rules),
