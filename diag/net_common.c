@@ -236,6 +236,19 @@ static int hs_grpc_parse_health(const unsigned char *p, size_t n)
 	return status;
 }
 
+int hs_grpc_health_parse(const void *body, size_t len)
+{
+	const unsigned char *b = body;
+	size_t mlen;
+
+	if (!b || len < 5 || b[0] != 0)
+		return -1;
+	mlen = (size_t)b[1] << 24 | (size_t)b[2] << 16 | (size_t)b[3] << 8 | b[4];
+	if (mlen > len - 5)
+		return -1;
+	return hs_grpc_parse_health(b + 5, mlen);
+}
+
 /*
  * One unary call: a 5-byte frame header (uncompressed, big-endian length)
  * and the HealthCheckRequest (field 1 = service when not empty), POSTed
@@ -298,13 +311,7 @@ int hs_grpc_health_check(const char *address, const char *service, int timeout_m
 	hs_buf_reset(&v);
 	if (hs_http_response_header(&r, "grpc-message", &v))
 		snprintf(h->grpc_message, sizeof(h->grpc_message), "%s", v.data ? v.data : "");
-	if (r.body.len >= 5 && r.body.data[0] == 0) {
-		const unsigned char *b = (const unsigned char *)r.body.data;
-		size_t mlen = (size_t)b[1] << 24 | (size_t)b[2] << 16 | (size_t)b[3] << 8 | b[4];
-
-		if (mlen <= r.body.len - 5)
-			h->serving = hs_grpc_parse_health(b + 5, mlen);
-	}
+	h->serving = hs_grpc_health_parse(r.body.data, r.body.len);
 	rc = 0;
 out:
 	hs_http_response_release(&r);

@@ -12,6 +12,7 @@
 #define HS_DIAG_NET_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -60,6 +61,14 @@ typedef struct hs_grpc_health {
  */
 int hs_grpc_health_check(const char *address, const char *service, int timeout_ms,
 			 hs_grpc_health *h, hs_error *e);
+
+/*
+ * The serving status in a gRPC reply body holding one HealthCheckResponse
+ * frame (1 byte compressed flag = 0, 4 bytes big-endian length, the
+ * message): field 1, 0-3 (absent = 0, UNKNOWN); -1 when the body is not
+ * such a frame (short, compressed, malformed protobuf).
+ */
+int hs_grpc_health_parse(const void *body, size_t len);
 
 /* "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN", "UNKNOWN" or "none" (-1). */
 const char *hs_grpc_serving_name(int serving);

@@ -92,6 +92,30 @@ static void test_serving_names(void **state)
 	assert_string_equal(hs_grpc_serving_name(-1), "none");
 }
 
+/* HealthCheckResponse frames as servers send them, and broken ones. */
+static void test_grpc_parse(void **state)
+{
+	static const unsigned char serving[] = { 0, 0, 0, 0, 2, 0x08, 0x01 };
+	static const unsigned char not_serving[] = { 0, 0, 0, 0, 2, 0x08, 0x02 };
+	static const unsigned char empty[] = { 0, 0, 0, 0, 0 };
+	/* an unknown length-delimited field 2 before field 1 */
+	static const unsigned char extra[] = { 0, 0, 0, 0, 6, 0x12, 0x02, 'h', 'i', 0x08, 0x01 };
+	static const unsigned char compressed[] = { 1, 0, 0, 0, 2, 0x08, 0x01 };
+	static const unsigned char short_msg[] = { 0, 0, 0, 0, 9, 0x08, 0x01 };
+	static const unsigned char bad_varint[] = { 0, 0, 0, 0, 2, 0x08, 0x81 };
+
+	(void)state;
+	assert_int_equal(hs_grpc_health_parse(serving, sizeof(serving)), 1);
+	assert_int_equal(hs_grpc_health_parse(not_serving, sizeof(not_serving)), 2);
+	assert_int_equal(hs_grpc_health_parse(empty, sizeof(empty)), 0);
+	assert_int_equal(hs_grpc_health_parse(extra, sizeof(extra)), 1);
+	assert_int_equal(hs_grpc_health_parse(compressed, sizeof(compressed)), -1);
+	assert_int_equal(hs_grpc_health_parse(short_msg, sizeof(short_msg)), -1);
+	assert_int_equal(hs_grpc_health_parse(bad_varint, sizeof(bad_varint)), -1);
+	assert_int_equal(hs_grpc_health_parse(serving, 4), -1);
+	assert_int_equal(hs_grpc_health_parse(NULL, 0), -1);
+}
+
 /* Headers then HTTP/2 trailers as curl hands them over: the last value wins. */
 static void test_response_header(void **state)
 {
@@ -138,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_host_port_errors),
 		cmocka_unit_test(test_safe_name),
 		cmocka_unit_test(test_serving_names),
+		cmocka_unit_test(test_grpc_parse),
 		cmocka_unit_test(test_response_header),
 		cmocka_unit_test(test_tcp_refused),
 	};
