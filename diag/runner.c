@@ -322,6 +322,7 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 		       const hs_diag_runner_opts *o, hs_error *e)
 {
 	int parallel = o->parallel > 0 ? o->parallel : HS_DIAG_PARALLEL;
+	int margin = o->margin_ms > 0 ? o->margin_ms : HS_DIAG_DEADLINE_MARGIN_MS;
 	int64_t deadline, longest = 0;
 	size_t next = 0, i;
 	int running = 0, rc = -1;
@@ -332,7 +333,7 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 		if (!runs[i].done && runs[i].budget_ms > longest)
 			longest = runs[i].budget_ms;
 	}
-	deadline = hs_diag_mono_ms() + longest + HS_DIAG_DEADLINE_MARGIN_MS;
+	deadline = hs_diag_mono_ms() + longest + margin;
 
 	for (;;) {
 		struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -354,7 +355,7 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 				hs_buf b = HS_BUF_INIT;
 
 				hs_buf_adds(&b, "not started before the overall deadline (");
-				hs_diag_secs(&b, longest + HS_DIAG_DEADLINE_MARGIN_MS);
+				hs_diag_secs(&b, longest + margin);
 				hs_buf_adds(&b, ")");
 				r->status = HS_DIAG_TIMEOUT;
 				r->error = hs_buf_detach(&b, NULL);

@@ -70,6 +70,8 @@ typedef struct hs_diag_runner_opts {
 	const hs_profile *profile;
 	int64_t since_s;
 	int parallel;                /* 0: HS_DIAG_PARALLEL */
+	int margin_ms;               /* overall deadline past the longest budget;
+	                                0: HS_DIAG_DEADLINE_MARGIN_MS (tests set it) */
 } hs_diag_runner_opts;
 
 /*
