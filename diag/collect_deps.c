@@ -40,19 +40,6 @@ static bool dp_configured(const hs_profile *p)
 	return p && p->diag && p->diag->n_dependencies > 0;
 }
 
-/* The dependency's budget: its timeout, cut to what is left of the collector's. */
-static int dp_budget(const hs_diag_ctx *c, int want)
-{
-	int64_t left;
-
-	if (c->timeout_ms <= 0 || c->started_ms <= 0)
-		return want;
-	left = c->started_ms + c->timeout_ms - hs_net_now_ms() - 200;
-	if (left < 100)
-		left = 100;
-	return want < left ? want : (int)left;
-}
-
 /* mongo: {ping: 1} on the admin database through one client. */
 static int dp_mongo(const hs_profile_dep *d, int budget, json_t *rec, hs_error *e)
 {
@@ -310,7 +297,8 @@ static int dp_run(const hs_diag_ctx *c, hs_diag_out *o, hs_error *e)
 
 	for (size_t i = 0; i < pd->n_dependencies; i++) {
 		const hs_profile_dep *d = &pd->dependencies[i];
-		int budget = dp_budget(c, d->timeout_ms > 0 ? d->timeout_ms : 5000);
+		int budget = hs_net_budget(c->started_ms, c->timeout_ms,
+					   d->timeout_ms > 0 ? d->timeout_ms : 5000);
 		char *addr = hs_uri_redact_dup(d->address);
 		json_t *rec = json_pack("{s:s, s:s, s:s, s:i}", "name", d->name, "kind",
 					dp_kind_names[d->kind], "address", addr, "timeout_ms", budget);

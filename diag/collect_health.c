@@ -32,19 +32,6 @@ static bool hl_configured(const hs_profile *p)
 	return p && p->diag && p->diag->n_health > 0;
 }
 
-/* The endpoint's budget: its timeout, cut to what is left of the collector's (min 100 ms). */
-static int hl_budget(const hs_diag_ctx *c, int want)
-{
-	int64_t left;
-
-	if (c->timeout_ms <= 0 || c->started_ms <= 0)
-		return want;
-	left = c->started_ms + c->timeout_ms - hs_net_now_ms() - 200;
-	if (left < 100)
-		left = 100;
-	return want < left ? want : (int)left;
-}
-
 /* The body as a JSON string when it is UTF-8 text; otherwise a note. */
 static void hl_set_body(json_t *rec, const hs_http_response *r)
 {
@@ -155,7 +142,8 @@ static int hl_run(const hs_diag_ctx *c, hs_diag_out *o, hs_error *e)
 
 	for (size_t i = 0; i < d->n_health; i++) {
 		const hs_profile_health *h = &d->health[i];
-		int budget = hl_budget(c, h->timeout_ms > 0 ? h->timeout_ms : 5000);
+		int budget = hs_net_budget(c->started_ms, c->timeout_ms,
+					   h->timeout_ms > 0 ? h->timeout_ms : 5000);
 		char *url = hs_uri_redact_dup(h->url);
 		char *entry = hl_entry_name(h->name, used);
 		hs_buf failing = HS_BUF_INIT, title = HS_BUF_INIT;

@@ -313,9 +313,11 @@ static void pm_alert_add(json_t *firing, const json_t *labels, const json_t *ann
 	if (have) {
 		json_array_append_new(json_object_get(have, "sources"), json_string(source));
 	} else {
+		/* "o" steals the annotations reference (a fresh {} when there are none) */
 		json_object_set_new(firing, key,
-				    json_pack("{s:O, s:O, s:[s]}", "labels", labels, "annotations",
-					      annotations ? annotations : json_object(), "sources", source));
+				    json_pack("{s:O, s:o, s:[s]}", "labels", labels, "annotations",
+					      annotations ? json_incref((json_t *)annotations) : json_object(),
+					      "sources", source));
 	}
 	free(key);
 }
@@ -481,7 +483,7 @@ static int pm_run_collector(const hs_diag_ctx *c, hs_diag_out *o, hs_error *e)
 		free(am);
 	}
 	memset(&ho, 0, sizeof(ho));
-	ho.timeout_ms = PM_CALL_MS;
+	ho.timeout_ms = hs_net_budget(c->started_ms, c->timeout_ms, PM_CALL_MS);
 	if (hs_http_client_new(&run.http, &ho, e))
 		goto out;
 	if (pm_probe(&run, result, e))

@@ -32,6 +32,18 @@ int64_t hs_net_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int hs_net_budget(int64_t started_ms, int timeout_ms, int want)
+{
+	int64_t left;
+
+	if (timeout_ms <= 0 || started_ms <= 0)
+		return want;
+	left = started_ms + timeout_ms - hs_net_now_ms() - 200;
+	if (left < 100)
+		left = 100;
+	return want < left ? want : (int)left;
+}
+
 /*
  * Strip the scheme and userinfo, keep the first of a comma list, cut at the
  * path or query, then split host and port ("[v6]:port" too).

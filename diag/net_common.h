@@ -25,6 +25,13 @@ double hs_net_mono_ms(void);
 int64_t hs_net_now_ms(void);
 
 /*
+ * The budget of one call: want, cut to what is left of a collector's
+ * (started at unix ms started_ms with timeout_ms in all; 0 = no limit)
+ * less 200 ms for writing up, but never under 100 ms.
+ */
+int hs_net_budget(int64_t started_ms, int timeout_ms, int want);
+
+/*
  * The first host and port of an address: "host:port", "[v6]:port",
  * "scheme://user:pass@host:port/path?query", or a comma list of these
  * (the first is used).  default_port applies when there is none.  *host
