@@ -83,6 +83,8 @@ fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# libmongoc would leave a /dev/shm/mongoc-<pid> counters file per run
+export MONGOC_DISABLE_SHM=1
 out="${FUZZ_OUT:-$build}"
 mkdir -p "$out/logs"
 failed=()
