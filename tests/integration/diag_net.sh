@@ -121,6 +121,7 @@ diag:
   dependencies:
     - {name: closed-port, kind: tcp, address: "127.0.0.1:$closed", timeout_ms: 2000}
     - {name: hung-redis, kind: redis, address: "redis://:$uri_secret@127.0.0.1:$sport/0", timeout_ms: 1000}
+    - {name: hung-mongo, kind: mongo, address: "mongodb://app:$uri_secret@127.0.0.1:$sport/db", timeout_ms: 1000}
     - {name: etcd, kind: etcd, url: "http://127.0.0.1:$etcd_port"}
     - {name: etcd-grpc, kind: grpc, address: "127.0.0.1:$etcd_port"}
     - {name: redis, kind: redis, address: "${HIVESNAP_REDIS_URI:-redis://127.0.0.1:16379/0}"}
@@ -173,7 +174,10 @@ jq -e '.evidence.step == "connect" and (.evidence.error | test("cannot connect t
 finding critical '^hung-redis unreachable$' "Check Dependencies"
 jq -e '.evidence.step == "ping" and .evidence.ping_ms < 3000' "$work/finding" >/dev/null ||
 	fail "hung-redis: not cut at its 1 s timeout at the ping: $(jq -c .evidence "$work/finding")"
-ok "a server that accepts and never answers is cut at the dependency's timeout"
+finding critical '^hung-mongo unreachable$' "Check Dependencies"
+jq -e '.evidence.step == "ping" and .evidence.ping_ms < 3000 and (.evidence.address | test("^mongodb://app:\\*\\*\\*@"))' \
+	"$work/finding" >/dev/null || fail "hung-mongo: $(jq -c .evidence "$work/finding")"
+ok "a server that accepts and never answers is cut at the dependency's timeout (redis, mongo)"
 finding critical '^http1/grpc health/readiness failing: unreachable' "Check Service Health"
 d=$work/b/diag/deps.json
 for n in etcd etcd-grpc redis mongodb; do
@@ -182,8 +186,8 @@ for n in etcd etcd-grpc redis mongodb; do
 done
 [[ $(jq -r '.dependencies[] | select(.name == "etcd-grpc") | .serving_status' "$d") == SERVING ]] || fail "etcd-grpc serving"
 [[ $(jq -r '.dependencies[] | select(.name == "redis") | .ping' "$d") == PONG ]] || fail "redis PING"
-[[ $(jq -r .unreachable "$d") == 2 ]] || fail "deps.json unreachable count: $(jq .unreachable "$d")"
-ok "deps.json: etcd /health, etcd gRPC, redis PING, mongo ping ok; two unreachable"
+[[ $(jq -r .unreachable "$d") == 3 ]] || fail "deps.json unreachable count: $(jq .unreachable "$d")"
+ok "deps.json: etcd /health, etcd gRPC, redis PING, mongo ping ok; three unreachable"
 
 # prometheus
 finding critical '^circuit breaker open \{.*component=orchestrator.*\} \(circuit_breaker_orchestrator = 1\)$' "Circuit Breaker Open"
@@ -206,10 +210,10 @@ nowhere "$body_secret" "the password in an HTTP body"
 nowhere "$uri_secret" "the password in a health URI"
 
 # --no-redact: the body's secret is there (the search above could fail), the URI's never
-diag_rc 0 "$work/n.tar.zst" -p "$work/p.yaml" --only health --no-redact
+diag_rc 0 "$work/n.tar.zst" -p "$work/p.yaml" --only health,deps --no-redact
 grep -rlaF -- "$body_secret" "$work/b" >/dev/null || fail "with --no-redact the body secret is not in the bundle"
 ok "with --no-redact the body secret is in the bundle"
-nowhere "$uri_secret" "the password in a health URI (--no-redact)"
+nowhere "$uri_secret" "the password in a health URI and in redis/mongo URIs (--no-redact)"
 
 # Prometheus unreachable: a failed collector with a finding, exit 2
 sed "s|url: $prom|url: http://127.0.0.1:$closed|" "$work/p.yaml" >"$work/down.yaml"
