@@ -172,17 +172,57 @@ static int hs_bundle_stream(hs_diag_bundle *b, FILE *in, hs_entry *en, const cha
 	return 0;
 }
 
+/* Does an object key name a secret (its scalar value is then masked)? */
+static bool hs_bundle_secret_key(const char *k)
+{
+	static const char *const words[] = { "password", "passwd", "secret", "token", "api_key",
+					      "apikey", "authorization", "credential", NULL };
+	char low[128];
+	size_t i;
+
+	for (i = 0; k[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] + 32 : k[i]);
+	low[i] = '\0';
+	for (i = 0; words[i]; i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
+/* Mask the scalar values of secret-named keys, recursively. */
+static void hs_bundle_mask_keys(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_object_foreach(j, k, v) {
+			if (hs_bundle_secret_key(k) && !json_is_object(v) && !json_is_array(v) && !json_is_null(v))
+				json_object_set_new(j, k, json_string("***"));
+			else
+				hs_bundle_mask_keys(v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			hs_bundle_mask_keys(v);
+	}
+}
+
 /*
  * Add a JSON document as a core entry: its strings redacted one by one
  * (so it stays JSON), then the text redacted as a whole (pairs like
- * "password": "x" span two strings).  *shown is what stdout may show:
- * the text redacted, parsed back, or the string-redacted tree when the
- * text redaction broke the JSON.  doc is modified.
+ * "password": "x" span two strings).  When the text redaction broke the
+ * JSON (a rule such as `token[:=]\S+` eating `token": 0,`), the entry is
+ * the string-redacted tree with the values of secret-named keys masked
+ * instead: the core's entries are always valid JSON.  *shown (may be NULL)
+ * is what stdout may show: the entry parsed back.  doc is modified.
  */
 static int hs_bundle_add_json(hs_diag_bundle *b, const char *name, json_t *doc, size_t items,
 			      json_t **shown, hs_error *e)
 {
 	hs_buf out = HS_BUF_INIT;
+	json_t *back = NULL;
 	char *s = NULL;
 	int rc = -1;
 
@@ -193,16 +233,29 @@ static int hs_bundle_add_json(hs_diag_bundle *b, const char *name, json_t *doc, 
 		goto out;
 	}
 	hs_bundle_redact(b, s, strlen(s), &out);
+	back = json_loadb(out.data ? out.data : "", out.len, JSON_DECODE_ANY, NULL);
+	if (!back) {
+		hs_bundle_mask_keys(doc);
+		free(s);
+		s = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (!s) {
+			hs_err(e, HS_EXIT_FAILURE, "cannot encode '%s' as JSON", name);
+			goto out;
+		}
+		hs_buf_reset(&out);
+		hs_buf_adds(&out, s);
+		back = json_incref(doc);
+	}
 	hs_buf_addc(&out, '\n');
 	if (hs_aw_add(b->aw, name, HS_BUNDLE_SOURCE, out.data, out.len, items, e))
 		goto out;
 	if (shown) {
-		*shown = json_loadb(out.data, out.len, 0, NULL);
-		if (!*shown)
-			*shown = json_incref(doc);
+		*shown = back;
+		back = NULL;
 	}
 	rc = 0;
 out:
+	json_decref(back);
 	free(s);
 	hs_buf_release(&out);
 	return rc;
@@ -615,7 +668,11 @@ int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, h
 	} else {
 		report = json_pack("{s:b, s:{}, s:i}", "enabled", 0, "rules", "total", 0);
 	}
-	if (hs_bundle_add_json(b, "diag/redaction.json", report, 0, NULL, e))
+	/*
+	 * Not redacted: it holds rule names and counts only, and a profile rule
+	 * like `token[:=]\S+` would eat `"bearer_token": 0` and break it.
+	 */
+	if (hs_aw_add_json(b->aw, "diag/redaction.json", HS_BUNDLE_SOURCE, report, 0, e))
 		goto out;
 	if (hs_aw_finish(b->aw, e))
 		goto out;

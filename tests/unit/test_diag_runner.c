@@ -41,7 +41,7 @@ static int c_ok(const hs_diag_ctx *c, hs_diag_out *o, hs_error *e)
 	if (hs_diag_out_add(o, "diag/unit/a.txt", text, sizeof(text) - 1, e) ||
 	    hs_diag_out_finding(o, HS_SEV_INFO, "all fine", NULL, NULL, e))
 		return -1;
-	return hs_diag_out_set_result(o, json_pack("{s:i}", "answer", 42), e);
+	return hs_diag_out_set_result(o, json_pack("{s:i, s:i}", "answer", 42, "api_token", 7), e);
 }
 
 static int c_warn(const hs_diag_ctx *c, hs_diag_out *o, hs_error *e)
@@ -123,7 +123,8 @@ static const hs_diag_collector col_sleep3 = { "sleep3", "Sleeps", yes, c_sleep, 
 
 static hs_profile *profile(void)
 {
-	static const char y[] = "name: unit\n";
+	/* a crude profile rule that breaks JSON text ("api_token": 7 -> "api_***) */
+	static const char y[] = "name: unit\ndiag:\n  redact: ['token\"?: *[0-9a-z]+']\n";
 	hs_profile *p = NULL;
 	hs_error e;
 
@@ -305,6 +306,22 @@ static void test_statuses_and_bundle(void **state)
 	assert_null(strstr(s, "abc123secret"));
 	free(s);
 	assert_non_null(strstr(hs_diag_bundle_summary(b), "## Findings (7)"));
+
+	/* the core's JSON entries stay JSON whatever the profile's rules do */
+	s = entry(path, "diag/checks.json", &len);
+	j = json_loads(s, 0, NULL);
+	free(s);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(j, 0), "data"),
+							      "api_token")), "***");
+	json_decref(j);
+	s = entry(path, "diag/redaction.json", &len);
+	j = json_loads(s, 0, NULL);
+	free(s);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "enabled")));
+	assert_true(json_integer_value(json_object_get(json_object_get(j, "rules"), "profile:0")) >= 1);
+	json_decref(j);
 
 	/* the manifest: each collector by name */
 	s = entry(path, "manifest.json", &len);
