@@ -358,6 +358,23 @@ static char *hs_diff_partition_label(const json_t *k)
 	return hs_buf_detach(&b, NULL);
 }
 
+/*
+ * The profile's Redis patterns for entry redis/db<N>.jsonl, borrowed;
+ * NULL when the profile does not capture db N (every key is "(other)").
+ */
+static const hs_strlist *hs_diff_redis_patterns(const hs_profile *p, const char *name)
+{
+	const hs_profile_redis *r = p ? p->redis : NULL;
+	char *end;
+	long db = strtol(name + 8, &end, 10);
+	size_t i;
+
+	for (i = 0; r && strcmp(end, ".jsonl") == 0 && i < r->n_dbs; i++)
+		if (r->dbs[i].db == db)
+			return &r->dbs[i].patterns;
+	return NULL;
+}
+
 /* A count column: the number, or "-" when not known. */
 static void hs_diff_col(FILE *out, const json_t *v)
 {
@@ -389,6 +406,13 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 		hs_diff_col(out, json_object_get(ch, "removed"));
 		hs_diff_col(out, json_object_get(ch, "changed"));
 		fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
+		json_array_foreach(json_object_get(ch, "patterns"), j, it) {
+			fprintf(out, "%-6s %-8s", "", "pattern");
+			hs_diff_col(out, json_object_get(it, "added"));
+			hs_diff_col(out, json_object_get(it, "removed"));
+			hs_diff_col(out, json_object_get(it, "changed"));
+			fprintf(out, "    %s\n", json_string_value(json_object_get(it, "pattern")));
+		}
 	}
 	if (!details)
 		return;
@@ -665,6 +689,10 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	if (hs_diff_spool_side(a, sp, nsp, spindex, 0, spool[0], e) ||
 	    hs_diff_spool_side(b, sp, nsp, spindex, 1, spool[1], e))
 		goto out;
+	/* Redis counts per pattern of the profile (-p, else the built-in one) */
+	for (i = 0; i < nsp; i++)
+		if (!strncmp(sp[i].name, "redis/", 6) && hs_cli_load_profile(ctx, e))
+			goto out;
 	for (i = 0; i < nsp; i++) {
 		json_t *res = json_object();
 		FILE *fa = hs_diff_slice_open(spool[0], sp[i].off[0], sp[i].len[0]);
@@ -677,9 +705,16 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s :
 			hs_diff_has_suffix(sp[i].name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
 
+		const hs_strlist *pats = NULL;
+
+		if (fn == hs_diff_redis)
+			pats = hs_diff_redis_patterns(ctx->profile, sp[i].name);
 		if (!fa || !fb)
 			frc = hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot read the temporary file",
 					   sp[i].name);
+		else if (fn == hs_diff_redis)
+			frc = hs_diff_redis_by_pattern(fa, fb, sp[i].name, &dopts, pats ? pats->v : NULL,
+						       pats ? pats->n : 0, res, e);
 		else
 			frc = fn(fa, fb, sp[i].name, &dopts, res, e);
 		if (fa)
@@ -695,6 +730,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		json_object_set(sp[i].change, "changed", json_object_get(res, "changed"));
 		if (dopts.details)
 			json_object_set(sp[i].change, "items", json_object_get(res, "items"));
+		if (json_object_get(res, "patterns"))
+			json_object_set(sp[i].change, "patterns", json_object_get(res, "patterns"));
 		json_decref(res);
 	}
 	/* an entry whose records are all equal (expiry jitter) is no change */

@@ -38,6 +38,17 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 		  hs_error *e);
 
 /*
+ * hs_diff_redis, and out also gets "patterns": [{"pattern", "added",
+ * "removed", "changed"}]: each added, removed or changed key counted under
+ * the first of patterns (the profile's for that db, borrowed; n may be 0)
+ * it matches with Redis's glob rules (* ? [a-z] [^a] \x), else under
+ * "(other)"; in the order of patterns, "(other)" last, only those with a
+ * change.
+ */
+int hs_diff_redis_by_pattern(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
+			     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e);
+
+/*
  * MongoDB: merge two mongo/<db>/<coll>.bson entries (sorted by _id, see
  * diff_mongo.c for the order).  Item records: {"key": _id as relaxed
  * Extended JSON, "change", "fields": the top-level fields added, removed

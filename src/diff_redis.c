@@ -173,17 +173,139 @@ static json_t *hs_rdiff_fields(const json_t *x, const json_t *y, long long tol)
 	return f;
 }
 
-/* Bump a counter of out. */
-static void hs_rdiff_count(json_t *out, const char *what)
+/* The patterns to count changes by (hs_diff_redis_by_pattern). */
+typedef struct hs_rdiff_pats {
+	char *const *v;
+	size_t n;
+} hs_rdiff_pats;
+
+/*
+ * Redis's glob match (stringmatchlen in util.c) on bytes: * ? [...] with
+ * ranges and ^, \ escapes.  Patterns are NUL-terminated, keys are not.
+ */
+static bool hs_rdiff_glob(const char *p, const char *s, size_t n)
 {
-	json_object_set_new(out, what, json_integer(json_integer_value(json_object_get(out, what)) + 1));
+	while (*p) {
+		switch (*p) {
+		case '*':
+			while (p[1] == '*')
+				p++;
+			if (!p[1])
+				return true;
+			for (;;) {
+				if (hs_rdiff_glob(p + 1, s, n))
+					return true;
+				if (!n)
+					return false;
+				s++;
+				n--;
+			}
+		case '?':
+			if (!n)
+				return false;
+			s++;
+			n--;
+			break;
+		case '[': {
+			bool neg, match = false;
+
+			if (!n)
+				return false;
+			p++;
+			neg = *p == '^';
+			if (neg)
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '\\' && p[1]) {
+					p++;
+					match |= *p == *s;
+				} else if (p[1] == '-' && p[2] && p[2] != ']') {
+					unsigned char lo = (unsigned char)p[0], hi = (unsigned char)p[2], c = (unsigned char)*s;
+
+					if (lo > hi) {
+						unsigned char t = lo;
+
+						lo = hi;
+						hi = t;
+					}
+					match |= c >= lo && c <= hi;
+					p += 2;
+				} else {
+					match |= *p == *s;
+				}
+				p++;
+			}
+			if (match == neg)
+				return false;
+			if (!*p)
+				p--; /* an unclosed class ends the pattern */
+			s++;
+			n--;
+			break;
+		}
+		case '\\':
+			if (p[1])
+				p++;
+			/* fall through */
+		default:
+			if (!n || *p != *s)
+				return false;
+			s++;
+			n--;
+			break;
+		}
+		p++;
+	}
+	return n == 0;
 }
 
-/* See diff.h. */
-int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
-		  hs_error *e)
+/*
+ * Bump a counter of out, and of the first profile pattern the key matches
+ * (or "(other)") in counts: pattern -> {"added","removed","changed"}.
+ */
+static void hs_rdiff_count(json_t *out, const char *what, const hs_rdiff_pats *pp, json_t *counts,
+			   const hs_buf *key)
+{
+	const char *pat = "(other)";
+	json_t *c;
+	size_t i;
+
+	json_object_set_new(out, what, json_integer(json_integer_value(json_object_get(out, what)) + 1));
+	if (!pp)
+		return;
+	for (i = 0; i < pp->n; i++)
+		if (hs_rdiff_glob(pp->v[i], key->data ? key->data : "", key->len)) {
+			pat = pp->v[i];
+			break;
+		}
+	c = json_object_get(counts, pat);
+	if (!c) {
+		c = json_pack("{s:s, s:i, s:i, s:i}", "pattern", pat, "added", 0, "removed", 0, "changed", 0);
+		json_object_set_new(counts, pat, c);
+	}
+	json_object_set_new(c, what, json_integer(json_integer_value(json_object_get(c, what)) + 1));
+}
+
+/* counts (pattern -> record) as out's "patterns" array, in profile order, "(other)" last. */
+static void hs_rdiff_patterns(json_t *out, const hs_rdiff_pats *pp, const json_t *counts)
+{
+	json_t *arr = json_array(), *c;
+	size_t i;
+
+	for (i = 0; i < pp->n; i++)
+		if ((c = json_object_get(counts, pp->v[i])))
+			json_array_append(arr, c);
+	if ((c = json_object_get(counts, "(other)")))
+		json_array_append(arr, c);
+	json_object_set_new(out, "patterns", arr);
+}
+
+/* The merge of hs_diff_redis, counting per pattern when pp is not NULL. */
+static int hs_rdiff_run(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
+			const hs_rdiff_pats *pp, json_t *out, hs_error *e)
 {
 	hs_rdiff_side sa = { .f = a }, sb = { .f = b };
+	json_t *counts = json_object();
 	int rc = -1;
 
 	hs_buf_init(&sa.key);
@@ -201,12 +323,12 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 		int c = !sa.have ? 1 : !sb.have ? -1 : hs_rdiff_cmp(&sa.key, &sb.key);
 
 		if (c < 0) {
-			hs_rdiff_count(out, "removed");
+			hs_rdiff_count(out, "removed", pp, counts, &sa.key);
 			hs_rdiff_item(out, opts, &sa, "removed", NULL);
 			if (hs_rdiff_next(&sa, name, "A", e))
 				goto out;
 		} else if (c > 0) {
-			hs_rdiff_count(out, "added");
+			hs_rdiff_count(out, "added", pp, counts, &sb.key);
 			hs_rdiff_item(out, opts, &sb, "added", NULL);
 			if (hs_rdiff_next(&sb, name, "B", e))
 				goto out;
@@ -219,7 +341,7 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 				fields = hs_rdiff_fields(sa.rec, sb.rec, opts->ttl_tolerance_ms);
 			}
 			if (fields) {
-				hs_rdiff_count(out, "changed");
+				hs_rdiff_count(out, "changed", pp, counts, &sb.key);
 				hs_rdiff_item(out, opts, &sb, "changed", fields);
 			}
 			if (hs_rdiff_next(&sa, name, "A", e) || hs_rdiff_next(&sb, name, "B", e))
@@ -230,8 +352,11 @@ int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error on the spooled copy", name);
 		goto out;
 	}
+	if (pp)
+		hs_rdiff_patterns(out, pp, counts);
 	rc = 0;
 out:
+	json_decref(counts);
 	json_decref(sa.rec);
 	json_decref(sb.rec);
 	free(sa.line);
@@ -241,4 +366,20 @@ out:
 	hs_buf_release(&sb.key);
 	hs_buf_release(&sb.prev);
 	return rc;
+}
+
+/* See diff.h. */
+int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e)
+{
+	return hs_rdiff_run(a, b, name, opts, NULL, out, e);
+}
+
+/* See diff.h. */
+int hs_diff_redis_by_pattern(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
+			     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e)
+{
+	hs_rdiff_pats pp = { patterns, n_patterns };
+
+	return hs_rdiff_run(a, b, name, opts, &pp, out, e);
 }

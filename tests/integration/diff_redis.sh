@@ -31,7 +31,9 @@ cli set hs:t typed >/dev/null
 cli set hs:ttl x EX 3600 >/dev/null
 cli set hs:gone bye >/dev/null
 cli set other:x not-captured >/dev/null
-printf 'name: itdiff\nredis:\n  uri: redis://%s/15\n  dbs:\n    - db: 15\n      patterns: ["hs:*"]\n' "$hostport" >"$work/p.yaml"
+printf 'name: itdiff\nredis:\n  uri: redis://%s/15\n  dbs:\n    - db: 15\n      patterns: ["hs:k*", "hs:*"]\n' "$hostport" >"$work/p.yaml"
+# the same keys, other patterns: for the per-pattern counts of `diff -p`
+printf 'name: itdiff2\nredis:\n  uri: redis://%s/15\n  dbs:\n    - db: 15\n      patterns: ["hs:t*"]\n' "$hostport" >"$work/p2.yaml"
 snap() {
 	"$HIVESNAP" snapshot -q -p "$work/p.yaml" --only redis -o "$1" >/dev/null 2>"$work/snap.err" ||
 		{ cat "$work/snap.err" >&2; fail "snapshot $1 failed"; }
@@ -69,6 +71,33 @@ assert items == [("removed", "hs:gone", None), ("changed", "hs:h", ["value"]),
                  ("changed", "hs:t", ["type", "value"]), ("changed", "hs:ttl", ["expire_at_ms"])], items
 PY
 echo "ok: value, type and expiry changes, added and removed keys found; keys outside the patterns ignored"
+
+# counts per profile pattern: first matching pattern of the profile's db, else "(other)"
+rc=0
+"$HIVESNAP" diff --json -p "$work/p.yaml" "$work/a.tar.zst" "$work/b.tar.zst" >"$work/pp.json" 2>"$work/err" || rc=$?
+[[ $rc == 1 ]] || fail "diff -p: exit $rc: $(cat "$work/err")"
+jq -e '.changes[0].patterns == [{"pattern":"hs:k*","added":0,"removed":0,"changed":1},
+	{"pattern":"hs:*","added":1,"removed":1,"changed":3}]' "$work/pp.json" >/dev/null ||
+	fail "per-pattern counts with p.yaml: $(jq -c '.changes[0].patterns' "$work/pp.json")"
+validate_diff() {
+	/usr/bin/python3 - "$HS_SCHEMAS/diff.schema.json" "$1" <<'PY' || fail "$1 does not validate against diff.schema.json"
+import json, sys, jsonschema
+jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
+PY
+}
+validate_diff "$work/pp.json"
+rc=0
+"$HIVESNAP" diff -p "$work/p2.yaml" "$work/a.tar.zst" "$work/b.tar.zst" >"$work/pp.txt" 2>"$work/err" || rc=$?
+[[ $rc == 1 ]] || fail "diff -p p2: exit $rc: $(cat "$work/err")"
+grep -Eq '^ +pattern +0 +0 +2    hs:t\*$' "$work/pp.txt" || fail "pattern line hs:t*: $(cat "$work/pp.txt")"
+grep -Eq '^ +pattern +1 +1 +2    \(other\)$' "$work/pp.txt" || fail "pattern line (other): $(cat "$work/pp.txt")"
+# the built-in profile does not capture db 15: every key is "(other)"
+rc=0
+"$HIVESNAP" diff --json "$work/a.tar.zst" "$work/b.tar.zst" >"$work/pp0.json" 2>"$work/err" || rc=$?
+[[ $rc == 1 ]] || fail "diff without -p: exit $rc"
+jq -e '.changes[0].patterns == [{"pattern":"(other)","added":1,"removed":1,"changed":4}]' "$work/pp0.json" >/dev/null ||
+	fail "per-pattern counts with the built-in profile: $(jq -c '.changes[0].patterns' "$work/pp0.json")"
+echo "ok: changes counted per profile pattern (-p, else the built-in profile; \"(other)\" for keys no pattern matches), text and --json"
 
 # --live: B is captured now, into a temporary archive that is removed afterwards
 export TMPDIR=$work/tmp
