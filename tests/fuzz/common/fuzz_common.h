@@ -36,7 +36,7 @@ int hs_fuzz_memfd(const void *data, size_t n, char *path, size_t plen);
 FILE *hs_fuzz_fmem(const void *data, size_t n);
 
 /*
- * Split data at the first HS_FUZZ_SEP: *a/*na before it, *b/*nb after it.
+ * Split data at the first HS_FUZZ_SEP: a (na bytes) before it, b (nb bytes) after it.
  * Without a separator, the whole input is a and b is empty.
  */
 void hs_fuzz_split(const uint8_t *data, size_t n, const uint8_t **a, size_t *na,
