@@ -56,6 +56,19 @@ static int64_t k8_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * When to stop starting work: a fifth of the budget before its end, and at
+ * least 1 s before it (half the budget when it is 2 s or less), to leave
+ * time to write what was collected before the runner kills the child.
+ */
+static int64_t k8_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_ms)
+{
+	int64_t budget = ctx->timeout_ms > 0 ? ctx->timeout_ms : def_ms;
+	int64_t margin = budget / 5 > 1000 ? budget / 5 : budget > 2000 ? 1000 : budget / 2;
+
+	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
+}
+
 /* The profile's diag thresholds, or the defaults when it has no diag section. */
 static const hs_profile_thresholds *k8_thresholds(const hs_profile *p)
 {
@@ -537,6 +550,21 @@ out:
 	return rc;
 }
 
+/* Write the result as far as it goes (a collector killed later keeps it). */
+static void k8_result(const k8_run *run, int64_t t0)
+{
+	json_t *res = json_pack("{s:s?, s:s?, s:O, s:I, s:I, s:I, s:I}", "context",
+				run->cl ? run->cl->kc->context : NULL, "server", run->cl ? run->cl->kc->server : NULL,
+				"namespaces", run->summary, "logs", (json_int_t)run->n_logs, "logs_cut_at_limit",
+				(json_int_t)run->n_logs_cut, "logs_not_read", (json_int_t)run->n_logs_skipped,
+				"elapsed_ms", (json_int_t)(k8_now_ms() - t0));
+	hs_error re;
+
+	hs_error_init(&re);
+	if (res)
+		hs_diag_out_set_result(run->o, res, &re);
+}
+
 /* The collector (see the top of this file). */
 static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 {
@@ -544,15 +572,13 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	k8_run run;
 	int64_t t0 = k8_now_ms();
 	int tmo = pk->timeout_ms > 0 ? pk->timeout_ms : 30000;
-	json_t *res;
 	int rc = -1;
 
 	memset(&run, 0, sizeof(run));
 	run.ctx = ctx;
 	run.o = o;
 	run.summary = json_object();
-	run.deadline_ms = (ctx->started_ms > 0 ? ctx->started_ms : t0) +
-			  (ctx->timeout_ms > 0 ? ctx->timeout_ms : 60000) * 8 / 10;
+	run.deadline_ms = k8_deadline(ctx, t0, 60000);
 	/* one request may take at most a third of the budget */
 	if (ctx->timeout_ms > 0 && ctx->timeout_ms / 3 < tmo)
 		tmo = ctx->timeout_ms / 3 > 500 ? ctx->timeout_ms / 3 : 500;
@@ -564,6 +590,8 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		int r;
 
 		json_object_set_new(run.summary, pns->name, json_object());
+		if (i)
+			k8_result(&run, t0);
 		r = k8_events(&run, pns, pod_events, e);
 		if (!r)
 			r = k8_pods(&run, pns, pod_events, e);
@@ -588,16 +616,7 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		goto out;
 	rc = 0;
 out:
-	res = json_pack("{s:s?, s:s?, s:O, s:I, s:I, s:I, s:I}", "context", run.cl ? run.cl->kc->context : NULL,
-			"server", run.cl ? run.cl->kc->server : NULL, "namespaces", run.summary, "logs",
-			(json_int_t)run.n_logs, "logs_cut_at_limit", (json_int_t)run.n_logs_cut, "logs_not_read",
-			(json_int_t)run.n_logs_skipped, "elapsed_ms", (json_int_t)(k8_now_ms() - t0));
-	if (res) {
-		hs_error re;
-
-		hs_error_init(&re);
-		hs_diag_out_set_result(o, res, &re);
-	}
+	k8_result(&run, t0);
 	json_decref(run.summary);
 	hs_k8s_client_free(run.cl);
 	return rc;

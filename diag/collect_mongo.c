@@ -41,6 +41,19 @@ static int64_t mg_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * When to stop starting work: a fifth of the budget before its end, and at
+ * least 1 s before it (half the budget when it is 2 s or less), to leave
+ * time to write what was collected before the runner kills the child.
+ */
+static int64_t mg_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_ms)
+{
+	int64_t budget = ctx->timeout_ms > 0 ? ctx->timeout_ms : def_ms;
+	int64_t margin = budget / 5 > 1000 ? budget / 5 : budget > 2000 ? 1000 : budget / 2;
+
+	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
+}
+
 /* A BSON document as JSON (relaxed Extended JSON); NULL when it cannot be. */
 static json_t *mg_json(const bson_t *b)
 {
@@ -338,8 +351,7 @@ static int mg_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	run.ctx = ctx;
 	run.o = o;
 	run.uri = pm->uri;
-	run.deadline_ms = (ctx->started_ms > 0 ? ctx->started_ms : t0) +
-			  (ctx->timeout_ms > 0 ? ctx->timeout_ms : 20000) * 8 / 10;
+	run.deadline_ms = mg_deadline(ctx, t0, 20000);
 	if (hs_mongo_pool_new(pm->uri, 1, &pool, NULL, e))
 		goto out;
 	run.client = mongoc_client_pool_pop(pool);

@@ -50,6 +50,19 @@ static int64_t rd_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * When to stop starting work: a fifth of the budget before its end, and at
+ * least 1 s before it (half the budget when it is 2 s or less), to leave
+ * time to write what was collected before the runner kills the child.
+ */
+static int64_t rd_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_ms)
+{
+	int64_t budget = ctx->timeout_ms > 0 ? ctx->timeout_ms : def_ms;
+	int64_t margin = budget / 5 > 1000 ? budget / 5 : budget > 2000 ? 1000 : budget / 2;
+
+	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
+}
+
 /* The profile's diag thresholds, or the defaults when it has no diag section. */
 static const hs_profile_thresholds *rd_thresholds(const hs_profile *p)
 {
@@ -446,8 +459,22 @@ static json_t *rd_result_dbs(const json_t *dbs)
 	return copy;
 }
 
+/* Write the result as far as it goes (a collector killed later keeps it). */
+static void rd_result(const rd_run *run, const char *shown, const json_t *info, const json_t *dbs, int64_t t0)
+{
+	json_t *res = json_pack("{s:s, s:O?, s:o, s:I, s:b, s:I}", "uri", shown ? shown : "", "info", info,
+				"dbs", rd_result_dbs(dbs), "idempotency_without_ttl",
+				(json_int_t)run->no_ttl_total, "complete", !run->cut, "elapsed_ms",
+				(json_int_t)(rd_now_ms() - t0));
+	hs_error re;
+
+	hs_error_init(&re);
+	if (res)
+		hs_diag_out_set_result(run->o, res, &re);
+}
+
 /*
- * The collector.  Scanning may use the budget up to 80% of it (the rest is
+ * The collector.  Scanning stops at rd_deadline (the rest of the budget is
  * for writing); a cut scan says so ("complete": false, a warning).
  */
 static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
@@ -455,7 +482,7 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	rd_run run;
 	hs_redis_uri u;
 	char *shown = NULL;
-	json_t *info = NULL, *dbs = json_array(), *res = NULL, *keys = NULL;
+	json_t *info = NULL, *dbs = json_array(), *keys = NULL;
 	int64_t t0 = rd_now_ms();
 	int rc = -1;
 
@@ -465,8 +492,7 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	run.o = o;
 	run.pr = ctx->profile->redis;
 	run.no_ttl_sample = json_array();
-	run.deadline_ms = (ctx->started_ms > 0 ? ctx->started_ms : t0) +
-			  (ctx->timeout_ms > 0 ? ctx->timeout_ms : 20000) * 8 / 10;
+	run.deadline_ms = rd_deadline(ctx, t0, 20000);
 	shown = hs_uri_redact_dup(run.pr->uri);
 	if (hs_redis_uri_parse(run.pr->uri, HS_EXIT_DATA, &u, e))
 		goto out;
@@ -474,7 +500,9 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 		hs_error fe;
 
 		hs_error_init(&fe);
-		hs_diag_out_finding(o, HS_SEV_CRITICAL, "Redis unreachable",
+		hs_diag_out_finding(o, HS_SEV_CRITICAL,
+				    strstr(e->msg, "cannot authenticate") ? "Redis refused the credentials"
+									  : "Redis unreachable",
 				    json_pack("{s:s, s:s}", "uri", shown, "error", e->msg), "Check Dependencies",
 				    &fe);
 		goto out;
@@ -486,9 +514,11 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	}
 	if (rd_info(&run, &info, e))
 		goto out;
-	for (size_t i = 0; i < run.pr->n_dbs; i++)
+	for (size_t i = 0; i < run.pr->n_dbs; i++) {
+		rd_result(&run, shown, info, dbs, t0);
 		if (rd_db(&run, &run.pr->dbs[i], dbs, e))
 			goto out;
+	}
 	keys = json_pack("{s:O, s:I, s:O, s:b}", "dbs", dbs, "idempotency_without_ttl",
 			 (json_int_t)run.no_ttl_total, "idempotency_without_ttl_sample", run.no_ttl_sample,
 			 "complete", !run.cut);
@@ -510,16 +540,8 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	}
 	rc = 0;
 out:
-	res = json_pack("{s:s, s:o, s:o, s:I, s:b, s:I}", "uri", shown ? shown : "", "info",
-			info ? info : json_null(), "dbs", rd_result_dbs(dbs), "idempotency_without_ttl",
-			(json_int_t)run.no_ttl_total, "complete", !run.cut, "elapsed_ms",
-			(json_int_t)(rd_now_ms() - t0));
-	if (res) {
-		hs_error re;
-
-		hs_error_init(&re);
-		hs_diag_out_set_result(o, res, &re);
-	}
+	rd_result(&run, shown, info, dbs, t0);
+	json_decref(info);
 	json_decref(keys);
 	json_decref(dbs);
 	json_decref(run.no_ttl_sample);

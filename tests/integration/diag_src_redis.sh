@@ -3,7 +3,7 @@
 # free port; never the shared peer): memory near maxmemory and idempotency keys
 # without TTL give their findings, counts per pattern and telemetry buffer sizes
 # are in diag/redis/keys.json, no key value and no password appear anywhere;
-# then the server is killed: the collector fails, "Redis unreachable"
+# a wrong password is "Redis refused the credentials"; then the server is killed: the collector fails, "Redis unreachable"
 # (critical, runbook "Check Dependencies"), exit 2, the bundle still written.
 set -euo pipefail
 . "$(dirname "$0")/diag_src_lib.bash"
@@ -88,7 +88,7 @@ nowhere VALUE-NEVER-SHOWN "a key's value"
 nowhere "$pw" "the redis password"
 
 # counting bounded in time: 200k keys scanned 1 at a time cannot be counted
-# within a 2 s budget; the count stops at 80% of it and says "at least N"
+# within a 2 s budget; the count stops 1 s before its end and says "at least N"
 cli config set maxmemory 0 >/dev/null
 awk 'BEGIN { for (i = 0; i < 200000; i++) { k = "hs:k:" i; printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n", length(k), k } }' |
 	cli --pipe >/dev/null
@@ -111,6 +111,14 @@ jq -e --arg w "db 0 pattern 'hs:*': at least $n keys (counting stopped: time bud
 	'[.. | objects | select(.name? == "redis" and has("warnings")) | .warnings[] | select(. == $w)] | length == 1' \
 	"$work/b/diag/checks.json" >/dev/null || fail "no 'at least $n' warning: $(jq -c '[.. | objects | select(.name? == "redis")][0].warnings' "$work/b/diag/checks.json")"
 ok "counting stopped at the budget: at least $n keys"
+
+# a wrong password: the collector fails, the finding says so, no password shown
+sed "s#redis://:$pw@#redis://:WrongPW-$RANDOM@#" "$work/p.yaml" >"$work/wrong.yaml"
+wrong=$(grep -o 'WrongPW-[0-9]*' "$work/wrong.yaml")
+diag_rc 2 "$work/w.tar.zst" -p "$work/wrong.yaml" --only redis
+check_status redis failed
+finding critical '^Redis refused the credentials$' "Check Dependencies"
+nowhere "$wrong" "the wrong redis password"
 
 # the server stops: the collector fails with a critical finding, exit 2
 kill -9 "$pid"
