@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "kubeconfig.h"
@@ -16,14 +17,22 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char hs_fuzz_dir[64] = "/tmp";
+static char hs_fuzz_dir[64] = "/nonexistent";
+
+/* Remove the (empty) folder at exit. */
+static void hs_fuzz_cleanup(void)
+{
+	rmdir(hs_fuzz_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char tmpl[] = "/tmp/hs-fuzz-kc.XXXXXX";
 
-	if (mkdtemp(tmpl))
+	if (mkdtemp(tmpl)) {
 		snprintf(hs_fuzz_dir, sizeof(hs_fuzz_dir), "%s", tmpl);
+		atexit(hs_fuzz_cleanup);
+	}
 	return 0;
 }
 
