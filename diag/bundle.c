@@ -349,6 +349,11 @@ static int hs_bundle_entries(hs_diag_bundle *b, const hs_diag_run *r, json_t *wa
 		FILE *f = NULL;
 		int ok;
 
+		if (hs_diag_interrupted()) {
+			hs_err(e, HS_EXIT_FAILURE, "interrupted by signal %d: nothing written",
+			       hs_diag_interrupted());
+			goto out;
+		}
 		if (!hs_entry_name_safe(names[i]) || hs_bundle_is_core(names[i])) {
 			json_array_append_new(warnings, json_sprintf("entry '%s' left out: unsafe or reserved name",
 								     names[i]));

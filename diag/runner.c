@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -156,10 +157,12 @@ static void hs_diag_child_error(const char *dir, const char *msg)
 
 /*
  * The child: its own process group (so the kill reaches anything it
- * starts), default signal handling, stdout on /dev/null (stdout is the
- * parent's report), run the collector, close the output, _exit.
+ * starts), killed if the parent dies, none of the parent's descriptors,
+ * default signal handling, stdout on /dev/null (stdout is the parent's
+ * report), run the collector, close the output, _exit.
  */
-static void hs_diag_child(const hs_diag_run *r, const hs_diag_runner_opts *o, int64_t started_ms)
+static void hs_diag_child(const hs_diag_run *r, const hs_diag_runner_opts *o, int64_t started_ms,
+			  pid_t parent)
 {
 	hs_diag_ctx c;
 	hs_diag_out *out = NULL;
@@ -167,6 +170,12 @@ static void hs_diag_child(const hs_diag_run *r, const hs_diag_runner_opts *o, in
 	int rc = -1, fd;
 
 	setpgid(0, 0);
+	/* die with the parent (even kill -9): nobody would read what we write */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	/* the parent's descriptors (archive being written, folder lock) are not ours */
+	close_range(3, ~0U, 0);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
@@ -299,7 +308,7 @@ static int hs_diag_start(hs_diag_run *r, const char *workdir, const hs_diag_runn
 {
 	hs_buf b = HS_BUF_INIT;
 	int64_t now = hs_diag_mono_ms();
-	pid_t pid;
+	pid_t pid, parent;
 
 	hs_buf_addf(&b, "%s/%s", workdir, r->col->name);
 	free(r->dir);
@@ -307,11 +316,12 @@ static int hs_diag_start(hs_diag_run *r, const char *workdir, const hs_diag_runn
 	r->started_ms = hs_diag_now_ms();
 	r->kill_at = now + r->budget_ms < deadline ? now + r->budget_ms : deadline;
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot start collector '%s'", r->col->name);
 	if (pid == 0)
-		hs_diag_child(r, o, r->started_ms);
+		hs_diag_child(r, o, r->started_ms, parent);
 	setpgid(pid, pid); /* also in the child: whichever runs first */
 	r->pid = pid;
 	hs_debug(r->col->name, "collector started (pid %d, budget %d ms)", (int)pid, r->budget_ms);

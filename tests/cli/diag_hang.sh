@@ -5,7 +5,8 @@
 # (status timeout, error "timed out after 2 s"), the others finish, the
 # bundle is written and verifies (exit 2), all well within the listener's
 # lifetime, and no child process or temporary file is left.  SIGINT and
-# SIGTERM during a run stop it at once (exit 3) leaving nothing behind.
+# SIGTERM during a run stop it at once (exit 3) leaving nothing behind; after
+# kill -9 no collector process outlives hivesnap.
 source "$(dirname "$0")/lib.sh"
 
 lifetime=60
@@ -109,4 +110,17 @@ for sig in INT TERM; do
 	no_children
 	echo "ok: SIG$sig stops the run (exit 3) and leaves nothing"
 done
+# kill -9 of the parent: its children die with it (they would otherwise run to their budgets)
+o=$tmp/sig-KILL
+mkdir "$o"
+"$HIVESNAP" diag -p "$p" --output-dir "$o" --timeout 60s >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do grep -q 'running .* diag collectors' "$tmp/err" && break; sleep 0.05; done
+sleep 1
+[[ -n $(pgrep -f -- "diag -p $p" | grep -vx "$pid" || true) ]] || fail "no child process to watch: the test proves nothing"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+for _ in $(seq 40); do [[ -z $(pgrep -f -- "diag -p $p" || true) ]] && break; sleep 0.05; done
+no_children
+echo "ok: kill -9 of hivesnap takes its collectors with it"
 echo "PASS"
