@@ -360,7 +360,9 @@ static int mg_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 
 		hs_err_prefix(e, "mongo '%s'", shown);
 		hs_error_init(&fe);
-		hs_diag_out_finding(o, HS_SEV_CRITICAL, "MongoDB unreachable",
+		hs_diag_out_finding(o, HS_SEV_CRITICAL,
+				    strstr(e->msg, "uthentication") ? "MongoDB authentication failed"
+									   : "MongoDB unreachable",
 				    json_pack("{s:s, s:s}", "uri", shown, "error", e->msg), "Check Dependencies",
 				    &fe);
 		goto out;

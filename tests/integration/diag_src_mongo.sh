@@ -4,7 +4,8 @@
 # gives (FerretDB: buildInfo's version, part of serverStatus), and
 # diag/mongo/collections.json each profile collection's count, size and
 # indexes; a profile collection that does not exist is a warning, not a
-# failure.  Then a server that does not answer: the collector fails,
+# failure.  Credentials it does not accept: "MongoDB authentication failed".
+# Then a server that does not answer: the collector fails,
 # "MongoDB unreachable" (critical), exit 2, no password anywhere.
 set -euo pipefail
 . "$(dirname "$0")/diag_src_lib.bash"
@@ -48,6 +49,13 @@ ok "collections.json: counts, sizes, indexes; the missing collection marked"
 jq -e '[.. | objects | select(.name? == "mongo" and has("warnings")) | .warnings[] | select(test("missing_coll"))] | length == 1' \
 	"$work/b/diag/checks.json" >/dev/null || fail "no warning about the missing collection: $(cat "$work/b/diag/checks.json")"
 no_finding MongoDB
+
+# credentials the server does not accept: the collector fails, the finding says so
+sed "s#mongodb://#mongodb://diaguser:MongoPW-s3cret@#" "$work/p.yaml" >"$work/auth.yaml"
+diag_rc 2 "$work/c.tar.zst" -p "$work/auth.yaml" --only mongo
+check_status mongo failed
+finding critical '^MongoDB authentication failed$' "Check Dependencies"
+nowhere MongoPW-s3cret "the mongo password"
 
 port=$(free_port $((26791 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
 cat >"$work/down.yaml" <<EOF
