@@ -8,6 +8,7 @@
  */
 #include "runner.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -109,8 +110,8 @@ int hs_diag_workdir_new(const char *near, char **out, hs_error *e)
 	hs_buf b = HS_BUF_INIT;
 
 	*out = NULL;
-	hs_buf_addf(&b, "%s%s.hivesnap-diag-XXXXXX", near,
-		    near[0] && near[strlen(near) - 1] == '/' ? "" : "/");
+	hs_buf_addf(&b, "%s%s.hivesnap-diag-%ld-XXXXXX", near,
+		    near[0] && near[strlen(near) - 1] == '/' ? "" : "/", (long)getpid());
 	if (!mkdtemp(b.data)) {
 		int err = errno;
 
@@ -138,6 +139,37 @@ void hs_diag_workdir_remove(const char *dir)
 	if (!dir)
 		return;
 	nftw(dir, hs_diag_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+unsigned hs_diag_workdir_clean_stale(const char *dir)
+{
+	static const char prefix[] = ".hivesnap-diag-";
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		hs_buf full = HS_BUF_INIT;
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1))
+			continue;
+		pid = strtol(de->d_name + sizeof(prefix) - 1, &end, 10);
+		if (pid <= 0 || *end != '-' || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		hs_buf_addf(&full, "%s/%s", dir, de->d_name);
+		if (lstat(full.data, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid()) {
+			hs_diag_workdir_remove(full.data);
+			n++;
+		}
+		hs_buf_release(&full);
+	}
+	closedir(d);
+	return n;
 }
 
 /* Write a child's error text into <dir>/error.txt (best effort). */

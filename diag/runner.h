@@ -84,10 +84,16 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 		       const hs_diag_runner_opts *o, hs_error *e);
 
 /*
- * Create a private (0700) work folder "<near>/.hivesnap-diag-XXXXXX".
+ * Create a private (0700) work folder "<near>/.hivesnap-diag-<pid>-XXXXXX".
  * *out is the caller's (free it after hs_diag_workdir_remove()).
  */
 int hs_diag_workdir_new(const char *near, char **out, hs_error *e);
+/*
+ * Remove the work folders that runs killed with SIGKILL left in dir: those
+ * named as above, owned by this user, whose pid is not a live process.
+ * Callers hold the folder's lock.  Returns how many were removed.
+ */
+unsigned hs_diag_workdir_clean_stale(const char *dir);
 /* Remove dir and everything under it; NULL is a no-op. */
 void hs_diag_workdir_remove(const char *dir);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "archive.h"
 #include "buf.h"
 #include "bundle.h"
 #include "commands.h"
@@ -263,6 +264,19 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (hs_lock_acquire(lockdir.data, &lock, e))
 		goto out;
+	{
+		/* what runs killed with SIGKILL left here (we hold the lock) */
+		unsigned stale = 0;
+		hs_error cerr;
+
+		hs_error_init(&cerr);
+		if (hs_aw_clean_stale(lockdir.data, &stale, &cerr))
+			hs_warn(NULL, "%s", cerr.msg);
+		stale += hs_diag_workdir_clean_stale(lockdir.data);
+		if (stale)
+			hs_info(NULL, "removed %u temporary file%s or folder%s left by dead runs in '%s'", stale,
+				stale == 1 ? "" : "s", stale == 1 ? "" : "s", lockdir.data);
+	}
 	/* SIGINT/SIGTERM from here on: children killed, temp files removed, exit 3 */
 	hs_diag_signals_install();
 

@@ -123,4 +123,10 @@ wait "$pid" 2>/dev/null || true
 for _ in $(seq 40); do [[ -z $(pgrep -f -- "diag -p $p" || true) ]] && break; sleep 0.05; done
 no_children
 echo "ok: kill -9 of hivesnap takes its collectors with it"
+# what it left (work folder, temporary archive) goes at the next run into that folder
+ls -A "$o" | grep -q '^\.hivesnap-diag-[0-9]*-' || fail "kill -9 left no work folder: the next check proves nothing"
+expect_exit 2 "$HIVESNAP" diag -p "$p" --output-dir "$o" --timeout 1s --skip health
+expect_stderr_match 'removed [0-9]+ temporary files? or folders? left by dead runs'
+[[ $(ls -A "$o" | grep -cv '^hang-diag-.*\.tar\.zst$') == 0 ]] || fail "stale files stay: $(ls -A "$o")"
+echo "ok: the next run removes what a killed run left"
 echo "PASS"
