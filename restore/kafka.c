@@ -177,8 +177,6 @@ out:
  */
 static int hs_kr_preflight(rd_kafka_t *rk, const hs_kr_state *st, hs_error *e)
 {
-	rd_kafka_queue_t *q = NULL;
-	rd_kafka_AdminOptions_t *o = NULL;
 	rd_kafka_event_t *ev = NULL;
 	const rd_kafka_ConsumerGroupDescription_t **ds;
 	const char **names = NULL;
@@ -188,15 +186,11 @@ static int hs_kr_preflight(rd_kafka_t *rk, const hs_kr_state *st, hs_error *e)
 
 	if (!st->n)
 		return 0;
-	q = rd_kafka_queue_new(rk);
-	o = hs_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, st->timeout_ms);
 	names = hs_xcalloc(st->n, sizeof(*names));
 	for (i = 0; i < st->n; i++)
 		names[i] = st->groups[i].name;
-	rd_kafka_DescribeConsumerGroups(rk, names, st->n, o, q);
-	if (hs_kafka_admin_wait(q, st->timeout_ms, "cannot describe consumer groups", &ev, e))
+	if (hs_kafka_describe_groups(rk, st->timeout_ms, names, st->n, &ev, &ds, &cnt, e))
 		goto out;
-	ds = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(ev), &cnt);
 	for (i = 0; i < cnt; i++) {
 		rd_kafka_consumer_group_state_t s = rd_kafka_ConsumerGroupDescription_state(ds[i]);
 		size_t nm = rd_kafka_ConsumerGroupDescription_member_count(ds[i]);
@@ -228,10 +222,6 @@ out:
 	free(names);
 	if (ev)
 		rd_kafka_event_destroy(ev);
-	if (o)
-		rd_kafka_AdminOptions_destroy(o);
-	if (q)
-		rd_kafka_queue_destroy(q);
 	return rc;
 }
 
@@ -243,40 +233,17 @@ static int hs_kr_committed(rd_kafka_t *rk, int timeout_ms, const char *group,
 			   void (*fn)(void *arg, const char *topic, int32_t partition, int64_t offset),
 			   void *arg, hs_error *e)
 {
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = hs_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
-	rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
 	rd_kafka_event_t *ev = NULL;
-	const rd_kafka_group_result_t **gr;
 	const rd_kafka_topic_partition_list_t *pl;
-	hs_buf what = HS_BUF_INIT;
-	size_t cnt;
-	int i, rc = -1;
+	int i;
 
-	hs_buf_addf(&what, "cannot list the offsets of group '%s'", group);
-	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
-	if (hs_kafka_admin_wait(q, timeout_ms, what.data, &ev, e))
-		goto out;
-	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev),
-							    &cnt);
-	if (cnt != 1 || rd_kafka_group_result_error(gr[0])) {
-		hs_err(e, HS_EXIT_FAILURE, "%s: %s", what.data,
-		       cnt == 1 ? rd_kafka_error_string(rd_kafka_group_result_error(gr[0])) : "no result");
-		goto out;
-	}
-	pl = rd_kafka_group_result_partitions(gr[0]);
+	if (hs_kafka_list_offsets(rk, timeout_ms, group, &ev, &pl, e))
+		return -1;
 	for (i = 0; pl && i < pl->cnt; i++)
 		if (!pl->elems[i].err && pl->elems[i].offset >= 0)
 			fn(arg, pl->elems[i].topic, pl->elems[i].partition, pl->elems[i].offset);
-	rc = 0;
-out:
-	hs_buf_release(&what);
-	if (ev)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_ListConsumerGroupOffsets_destroy(req);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_queue_destroy(q);
-	return rc;
+	rd_kafka_event_destroy(ev);
+	return 0;
 }
 
 /* hs_kr_committed callback: note a partition's live committed offset. */

@@ -249,9 +249,6 @@ static json_t *hs_kafka_members_json(const rd_kafka_ConsumerGroupDescription_t *
 /* DescribeConsumerGroups for all selected groups at once. */
 static int hs_kafka_describe(hs_kafka_run *run, hs_error *e)
 {
-	rd_kafka_queue_t *q = rd_kafka_queue_new(run->rk);
-	rd_kafka_AdminOptions_t *o =
-		hs_kafka_admin_options(run->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, run->pk->timeout_ms);
 	rd_kafka_event_t *ev = NULL;
 	const rd_kafka_ConsumerGroupDescription_t **ds;
 	const char **names = hs_xcalloc(run->n_groups, sizeof(*names));
@@ -260,10 +257,8 @@ static int hs_kafka_describe(hs_kafka_run *run, hs_error *e)
 
 	for (i = 0; i < run->n_groups; i++)
 		names[i] = run->groups[i].name;
-	rd_kafka_DescribeConsumerGroups(run->rk, names, run->n_groups, o, q);
-	if (hs_kafka_admin_wait(q, run->pk->timeout_ms, "cannot describe consumer groups", &ev, e))
+	if (hs_kafka_describe_groups(run->rk, run->pk->timeout_ms, names, run->n_groups, &ev, &ds, &cnt, e))
 		goto out;
-	ds = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(ev), &cnt);
 	for (i = 0; i < cnt; i++) {
 		const char *id = rd_kafka_ConsumerGroupDescription_group_id(ds[i]);
 		const rd_kafka_error_t *err = rd_kafka_ConsumerGroupDescription_error(ds[i]);
@@ -291,8 +286,6 @@ out:
 	free(names);
 	if (ev)
 		rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_queue_destroy(q);
 	return rc;
 }
 
@@ -312,33 +305,12 @@ static bool hs_kafka_topic_in_scope(const hs_profile_kafka *pk, const char *topi
 /* ListConsumerGroupOffsets for one group: every committed partition in scope. */
 static int hs_kafka_group_offsets(hs_kafka_run *run, hs_kafka_grp *g, hs_error *e)
 {
-	rd_kafka_queue_t *q = rd_kafka_queue_new(run->rk);
-	rd_kafka_AdminOptions_t *o =
-		hs_kafka_admin_options(run->rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, run->pk->timeout_ms);
-	rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(g->name, NULL);
 	rd_kafka_event_t *ev = NULL;
-	const rd_kafka_group_result_t **gr;
 	const rd_kafka_topic_partition_list_t *pl;
-	hs_buf what = HS_BUF_INIT;
-	size_t cnt;
 	int i, rc = -1;
 
-	hs_buf_addf(&what, "cannot list the offsets of group '%s'", g->name);
-	rd_kafka_ListConsumerGroupOffsets(run->rk, &req, 1, o, q);
-	if (hs_kafka_admin_wait(q, run->pk->timeout_ms, what.data, &ev, e))
+	if (hs_kafka_list_offsets(run->rk, run->pk->timeout_ms, g->name, &ev, &pl, e))
 		goto out;
-	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev),
-							    &cnt);
-	if (cnt != 1) {
-		hs_err(e, HS_EXIT_FAILURE, "%s: %zu results", what.data, cnt);
-		goto out;
-	}
-	if (rd_kafka_group_result_error(gr[0])) {
-		hs_err(e, HS_EXIT_FAILURE, "%s: %s", what.data,
-		       rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
-		goto out;
-	}
-	pl = rd_kafka_group_result_partitions(gr[0]);
 	for (i = 0; pl && i < pl->cnt; i++) {
 		const rd_kafka_topic_partition_t *tp = &pl->elems[i];
 		hs_kafka_off *f;
@@ -365,12 +337,8 @@ static int hs_kafka_group_offsets(hs_kafka_run *run, hs_kafka_grp *g, hs_error *
 		qsort(g->offs, g->n_offs, sizeof(*g->offs), hs_kafka_off_cmp);
 	rc = 0;
 out:
-	hs_buf_release(&what);
 	if (ev)
 		rd_kafka_event_destroy(ev);
-	rd_kafka_ListConsumerGroupOffsets_destroy(req);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_queue_destroy(q);
 	return rc;
 }
 

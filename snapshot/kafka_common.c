@@ -126,6 +126,64 @@ int hs_kafka_admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what, r
 	return 0;
 }
 
+int hs_kafka_list_offsets(rd_kafka_t *rk, int timeout_ms, const char *group, rd_kafka_event_t **ev,
+			  const rd_kafka_topic_partition_list_t **pl, hs_error *e)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = hs_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms);
+	rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+	const rd_kafka_group_result_t **gr;
+	hs_buf what = HS_BUF_INIT;
+	size_t cnt;
+	int rc = -1;
+
+	*ev = NULL;
+	*pl = NULL;
+	hs_buf_addf(&what, "cannot list the offsets of group '%s'", group);
+	rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, o, q);
+	if (hs_kafka_admin_wait(q, timeout_ms, what.data, ev, e))
+		goto out;
+	gr = rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(*ev),
+							    &cnt);
+	if (cnt != 1 || rd_kafka_group_result_error(gr[0])) {
+		hs_err(e, HS_EXIT_FAILURE, "%s: %s", what.data,
+		       cnt == 1 ? rd_kafka_error_string(rd_kafka_group_result_error(gr[0])) : "no result");
+		rd_kafka_event_destroy(*ev);
+		*ev = NULL;
+		goto out;
+	}
+	*pl = rd_kafka_group_result_partitions(gr[0]);
+	rc = 0;
+out:
+	hs_buf_release(&what);
+	rd_kafka_ListConsumerGroupOffsets_destroy(req);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+int hs_kafka_describe_groups(rd_kafka_t *rk, int timeout_ms, const char **names, size_t n,
+			     rd_kafka_event_t **ev, const rd_kafka_ConsumerGroupDescription_t ***ds, size_t *cnt,
+			     hs_error *e)
+{
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = hs_kafka_admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms);
+	int rc = -1;
+
+	*ev = NULL;
+	*ds = NULL;
+	*cnt = 0;
+	rd_kafka_DescribeConsumerGroups(rk, names, n, o, q);
+	if (hs_kafka_admin_wait(q, timeout_ms, "cannot describe consumer groups", ev, e))
+		goto out;
+	*ds = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(*ev), cnt);
+	rc = 0;
+out:
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
 const char *hs_kafka_state_name(rd_kafka_consumer_group_state_t s)
 {
 	switch (s) {

@@ -77,6 +77,27 @@ rd_kafka_AdminOptions_t *hs_kafka_admin_options(rd_kafka_t *rk, rd_kafka_admin_o
 int hs_kafka_admin_wait(rd_kafka_queue_t *q, int timeout_ms, const char *what,
 			rd_kafka_event_t **out, hs_error *e);
 
+/*
+ * ListConsumerGroupOffsets for one group within timeout_ms (the one wrapper
+ * capture and restore share).  *pl is the group's committed partitions
+ * (an element may carry its own err; offset < 0: nothing committed); it
+ * points into *ev, which the caller destroys with rd_kafka_event_destroy().
+ * A request or group-level error is HS_EXIT_FAILURE "cannot list the
+ * offsets of group '<group>': <reason>", and *ev is NULL.
+ */
+int hs_kafka_list_offsets(rd_kafka_t *rk, int timeout_ms, const char *group, rd_kafka_event_t **ev,
+			  const rd_kafka_topic_partition_list_t **pl, hs_error *e);
+
+/*
+ * DescribeConsumerGroups for names[0..n) within timeout_ms: *ds (*cnt
+ * descriptions, each with its own error) points into *ev, which the
+ * caller destroys.  A request-level error is HS_EXIT_FAILURE "cannot
+ * describe consumer groups: <reason>".
+ */
+int hs_kafka_describe_groups(rd_kafka_t *rk, int timeout_ms, const char **names, size_t n,
+			     rd_kafka_event_t **ev, const rd_kafka_ConsumerGroupDescription_t ***ds, size_t *cnt,
+			     hs_error *e);
+
 /* The state names the archive uses ("Stable", "Empty", "Dead", ...). */
 const char *hs_kafka_state_name(rd_kafka_consumer_group_state_t s);
 
