@@ -233,6 +233,21 @@ static bool hs_diff_k8s_object(const char *name)
 	return false;
 }
 
+/*
+ * k8s/<ns>/deployments/<name>/revisions/<rev>.json: a revision is compared
+ * by its number only (present in A, in B, or both).  Its document changes
+ * without the revision changing (the "current" flag moves to the newer
+ * one at a rollout), and a revision's template never changes: a new
+ * template, or a rollback to an old one, is a new revision number.
+ */
+static bool hs_diff_k8s_revision(const char *name)
+{
+	const char *p = strstr(name, "/revisions/");
+
+	return !strncmp(name, "k8s/", 4) && p && strstr(name, "/deployments/") &&
+	       !strchr(p + 11, '/') && hs_diff_has_suffix(name, ".json");
+}
+
 /* True for entries compared record by record. */
 static bool hs_diff_has_records(const char *name)
 {
@@ -406,6 +421,8 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 		hs_diff_col(out, json_object_get(ch, "removed"));
 		hs_diff_col(out, json_object_get(ch, "changed"));
 		fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
+		if (json_is_string(json_object_get(ch, "what")))
+			fprintf(out, "%-6s %-8s %s\n", "", "what", json_string_value(json_object_get(ch, "what")));
 		json_array_foreach(json_object_get(ch, "patterns"), j, it) {
 			fprintf(out, "%-6s %-8s", "", "pattern");
 			hs_diff_col(out, json_object_get(it, "added"));
@@ -661,7 +678,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			json_array_append_new(changes, hs_diff_change(name, ent, "removed"));
 			continue;
 		}
-		if (json_equal(json_object_get(ent, "sha256"), json_object_get(other, "sha256")))
+		if (json_equal(json_object_get(ent, "sha256"), json_object_get(other, "sha256")) ||
+		    hs_diff_k8s_revision(name))
 			continue;
 		ch = hs_diff_change(name, other, "changed");
 		json_array_append_new(changes, ch);
@@ -732,6 +750,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			json_object_set(sp[i].change, "items", json_object_get(res, "items"));
 		if (json_object_get(res, "patterns"))
 			json_object_set(sp[i].change, "patterns", json_object_get(res, "patterns"));
+		if (json_object_get(res, "what"))
+			json_object_set(sp[i].change, "what", json_object_get(res, "what"));
 		json_decref(res);
 	}
 	/* an entry whose records are all equal (expiry jitter) is no change */
