@@ -23,8 +23,11 @@
  * serialised.  Memory stays bounded whatever the entry sizes.
  *
  * The archive is written to a temporary file in the target folder
- * ("<final>.tmp-XXXXXX", mode 0600), fsync'd, then renamed into place by
- * hs_aw_finish(): nothing half-written ever carries the final name.
+ * ("<final>.tmp-<pid>-XXXXXX", mode 0600), fsync'd, then renamed into place
+ * by hs_aw_finish(): nothing half-written ever carries the final name.  The
+ * temporary file is registered with hs_cleanup_add() (cleanup.h), so a run
+ * stopped by SIGINT/SIGTERM removes it; one killed by SIGKILL leaves it,
+ * and the pid in its name lets hs_aw_clean_stale() tell it is stale.
  *
  * Ownership: hs_aw_open() returns a writer the caller frees with
  * hs_aw_free(); freeing an unfinished writer removes its temporary file.
@@ -126,6 +129,16 @@ int hs_aw_finish(hs_archive_writer *w, hs_error *e);
 /* Free; removes the temporary file if hs_aw_finish() did not succeed. */
 void hs_aw_free(hs_archive_writer *w);
 
+/*
+ * Remove the temporary files writers left in dir when they died (SIGKILL,
+ * power loss): "*.tar.zst.tmp-<pid>-XXXXXX" and ".hivesnap-spool-<pid>-
+ * XXXXXX" regular files owned by this user whose pid is not a live process
+ * (kill(pid, 0) fails with ESRCH).  A live run's files are never touched.
+ * *removed is set to the number removed.  Callers hold the folder's lock
+ * (lock.h), so no writer of the same folder can be starting meanwhile.
+ */
+int hs_aw_clean_stale(const char *dir, unsigned *removed, hs_error *e);
+
 /* ---------------------------------------------------------------- reader
  *
  * The reader streams an archive once and verifies as it goes.  It refuses,
@@ -136,7 +149,11 @@ void hs_aw_free(hs_archive_writer *w);
  * manifest (index frame) says, and at the end: a missing manifest.json or
  * SHA256SUMS, entries missing from or not in the manifest, size and
  * checksum mismatches, an index frame that differs from manifest.json.
- * A header with a newer format version is HS_EXIT_DATA.
+ * A header with a newer format version is HS_EXIT_DATA.  Decompression
+ * bombs are refused as they show: more than HIVESNAP_MAX_BYTES (default
+ * 1 TiB) decompressed or declared by one entry, or, past 1 GiB, more than
+ * HIVESNAP_MAX_EXPANSION (default 1000) bytes per compressed byte; an
+ * invalid setting fails hs_reader_open() with HS_EXIT_USAGE.
  *
  * When the file ends with an index frame, the manifest is known from the
  * start, so each entry's checksum is checked as soon as its last byte has

@@ -11,10 +11,12 @@
  */
 #include "archive.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include <zstd.h>
 
 #include "buf.h"
+#include "cleanup.h"
 #include "digest.h"
 #include "tar.h"
 
@@ -38,6 +41,7 @@
 struct hs_archive_writer {
 	char *final_path;
 	char *tmp_path;          /* NULL once renamed or removed */
+	int tmp_slot;            /* its hs_cleanup slot, or -1 */
 	char *dir;               /* folder of final_path, for spools and fsync */
 	int fd;
 	ZSTD_CCtx *cctx;
@@ -209,6 +213,8 @@ static void hs_aw_remove_tmp(hs_archive_writer *w)
 	}
 	if (w->tmp_path) {
 		unlink(w->tmp_path);
+		hs_cleanup_remove(w->tmp_slot);
+		w->tmp_slot = -1;
 		free(w->tmp_path);
 		w->tmp_path = NULL;
 	}
@@ -332,6 +338,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 
 	w = hs_xcalloc(1, sizeof(*w));
 	w->fd = -1;
+	w->tmp_slot = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	w->final_path = hs_xstrdup(final_path);
 	w->kind = hs_xstrdup(opts && opts->kind ? opts->kind : "snapshot");
@@ -345,7 +352,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	{
 		hs_buf tmp = HS_BUF_INIT;
 
-		hs_buf_addf(&tmp, "%s.tmp-XXXXXX", final_path);
+		hs_buf_addf(&tmp, "%s.tmp-%ld-XXXXXX", final_path, (long)getpid());
 		w->tmp_path = hs_buf_detach(&tmp, NULL);
 	}
 	w->fd = mkstemp(w->tmp_path);
@@ -355,6 +362,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 		w->tmp_path = NULL;
 		goto out;
 	}
+	w->tmp_slot = hs_cleanup_add(w->tmp_path);
 	if (fchmod(w->fd, 0600)) {
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot set the mode of '%s'", w->tmp_path);
 		goto out;
@@ -451,7 +459,7 @@ static int hs_entry_spill(hs_entry *en, hs_error *e)
 	hs_buf path = HS_BUF_INIT;
 	int fd, rc = -1;
 
-	hs_buf_addf(&path, "%s/.hivesnap-spool-XXXXXX", en->w->dir);
+	hs_buf_addf(&path, "%s/.hivesnap-spool-%ld-XXXXXX", en->w->dir, (long)getpid());
 	fd = mkstemp(path.data);
 	if (fd < 0) {
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot spool entry '%s' in '%s'", en->name,
@@ -771,6 +779,8 @@ int hs_aw_finish(hs_archive_writer *w, hs_error *e)
 		}
 		unlink(w->tmp_path);
 	}
+	hs_cleanup_remove(w->tmp_slot);
+	w->tmp_slot = -1;
 	free(w->tmp_path);
 	w->tmp_path = NULL;
 	dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -811,4 +821,71 @@ void hs_aw_free(hs_archive_writer *w)
 	free(w->kind);
 	free(w->dir);
 	free(w);
+}
+
+/*
+ * If name is one of this writer's temporary names ("<x>.tar.zst.tmp-<pid>-
+ * XXXXXX" or ".hivesnap-spool-<pid>-XXXXXX"), return the pid, else 0.
+ */
+static long hs_aw_tmp_pid(const char *name)
+{
+	const char *p = NULL, *q;
+	char *end;
+	long pid;
+
+	if (!strncmp(name, ".hivesnap-spool-", 16)) {
+		p = name + 16;
+	} else {
+		q = strstr(name, ".tar.zst.tmp-");
+		if (!q || q == name)
+			return 0;
+		p = q + 13;
+	}
+	if (*p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(p, &end, 10);
+	if (errno || pid <= 0 || *end != '-' || strlen(end + 1) != 6 || strchr(end + 1, '/'))
+		return 0;
+	return pid;
+}
+
+int hs_aw_clean_stale(const char *dir, unsigned *removed, hs_error *e)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	int rc = -1;
+
+	*removed = 0;
+	d = opendir(dir);
+	if (!d)
+		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot read folder '%s'", dir);
+	while ((errno = 0, de = readdir(d))) {
+		long pid = hs_aw_tmp_pid(de->d_name);
+
+		if (!pid || pid == (long)getpid())
+			continue;
+		/* alive, or someone else's (EPERM): not ours to touch */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			(*removed)++;
+		else if (errno != ENOENT) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot remove stale temporary file '%s/%s'",
+				     dir, de->d_name);
+			goto out;
+		}
+	}
+	if (errno) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot read folder '%s'", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
 }

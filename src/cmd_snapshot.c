@@ -20,6 +20,7 @@
 
 #include "archive.h"
 #include "buf.h"
+#include "cleanup.h"
 #include "commands.h"
 #include "lock.h"
 #include "log.h"
@@ -55,7 +56,11 @@ const char hs_cmd_snapshot_usage[] =
 	"                       when nothing is written\n"
 	"  -q, --quiet          no progress\n"
 	"  --json               print the result as JSON\n\n"
-	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n\n"
+	"The output folder is locked (flock on DIR/.hivesnap.lock) for the whole run.\n"
+	"The archive is written to <name>.tmp-<pid>-XXXXXX and renamed when complete.\n"
+	"SIGINT or SIGTERM stop the run with exit 3, removing the temporary file and\n"
+	"the lock file.  A run removes the temporary files of dead runs (killed with\n"
+	"SIGKILL, power loss) from the folder before it starts; a live run's are kept.\n\n"
 	"Exit: 0 ok, 2 partial (with --allow-partial), 3 nothing written, 64 usage, 65 bad profile,\n"
 	"75 another hivesnap is writing into that folder (try again later).\n";
 
@@ -142,6 +147,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_archive_opts aopts;
 	hs_archive_writer *aw = NULL;
 	hs_lock *lock = NULL;
+	int lock_slot = -1;
 	hs_buf lockdir = HS_BUF_INIT;
 	hs_buf path = HS_BUF_INIT, failed = HS_BUF_INIT;
 	json_t *report = NULL, *jsources = NULL;
@@ -260,6 +266,28 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	/* one run at a time per output folder, held until the end (exit 75) */
 	if (hs_lock_acquire(lockdir.data, &lock, e))
 		goto out;
+	/*
+	 * From here a signal removes what this run made (the temporary archive
+	 * registers itself; the lock file is lock.h's DIR/.hivesnap.lock) and
+	 * exits 3.  Then, under the lock, the temporary files of dead runs go.
+	 */
+	{
+		hs_buf lp = HS_BUF_INIT;
+		unsigned stale = 0;
+		hs_error cerr;
+
+		hs_buf_addf(&lp, "%s%s.hivesnap.lock", lockdir.data,
+			    lockdir.data[lockdir.len - 1] == '/' ? "" : "/");
+		lock_slot = hs_cleanup_add(lp.data);
+		hs_buf_release(&lp);
+		hs_cleanup_install();
+		hs_error_init(&cerr);
+		if (hs_aw_clean_stale(lockdir.data, &stale, &cerr))
+			hs_log(HS_LOG_WARN, NULL, "%s", cerr.msg);
+		else if (stale)
+			hs_info(NULL, "removed %u temporary file%s left by dead runs in '%s'", stale,
+				stale == 1 ? "" : "s", lockdir.data);
+	}
 	/* maintenance window: silence the alerts before touching anything */
 	if (silence_s > 0) {
 		const char *am = ctx->profile->diag ? ctx->profile->diag->alertmanager_url : NULL;
@@ -420,6 +448,8 @@ out:
 	free(silence_id);
 	json_decref(silence_rec);
 	hs_aw_free(aw);
+	/* forget the lock file before it goes: a new run may create it again */
+	hs_cleanup_remove(lock_slot);
 	hs_lock_release(lock);
 	hs_buf_release(&lockdir);
 	json_decref(report);
