@@ -293,7 +293,8 @@ static int hs_rrest_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 		r = NULL;
 		d->acked_written++;
 	}
-	memmove(p->queued, p->queued + p->inflight, (p->nqueued - p->inflight) * sizeof(*p->queued));
+	if (p->inflight)
+		memmove(p->queued, p->queued + p->inflight, (p->nqueued - p->inflight) * sizeof(*p->queued));
 	p->nqueued -= p->inflight;
 	p->inflight = 0;
 	ret = 0;

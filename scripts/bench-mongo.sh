@@ -24,19 +24,10 @@ while [[ $# -gt 0 ]]; do
 	*) echo "usage: $0 [--runs R] [--build DIR] [--port P] [--scale large|medium|small]" >&2; exit 64 ;;
 	esac
 done
-[[ -x /usr/bin/time ]] || { echo "bench-mongo: needs GNU time (apt-get install time)" >&2; exit 3; }
-cache=${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}
-find_bin() { # name
-	local c
-	for c in ${PEERS_BIN:+$PEERS_BIN/$1} "$cache"/ferretdb-*/"$1" "$cache"/tools-*/"$1" "$(command -v "$1" || true)"; do
-		[[ -n $c && -x $c ]] && { echo "$c"; return; }
-	done
-	echo "bench-mongo: no $1 (run scripts/peers.sh build, or set PEERS_BIN)" >&2
-	exit 3
-}
+. "$src/scripts/bench-lib.sh"   # bench_find_bin, bench_measure, bench_median, ...
+find_bin() { bench_find_bin "$1"; }
 fdb=$(find_bin ferretdb) dump=$(find_bin mongodump)
-cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHIVESNAP_SANITIZE=OFF >/dev/null
-ninja -C "$build" -j2 hivesnap hs_seed >/dev/null
+bench_build "$build" hivesnap hs_seed
 hs=$build/hivesnap seed=$build/tests/hs_seed
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hs-bench-mongo-XXXXXX")

@@ -1,0 +1,64 @@
+# bench-lib.sh - what the benchmark scripts share (sourced, not run):
+# finding the peers' binaries, a Release build without sanitizers, timing
+# one command with GNU time, medians and ratios, and the machine's load.
+#
+#   bench_find_bin NAME            path of redis-server, mongodump, ... (PEERS_BIN,
+#                                  the peers cache, PATH) or exit 3
+#   bench_build DIR TARGET...      configure DIR (Release, no sanitizers) and build
+#   bench_measure NAME CMD...      run CMD (stdout to /dev/null), append
+#                                  "wall cpu rss_kib" to $BENCH_WORK/NAME.t; a failing
+#                                  CMD stops the script (exit 3) with its stderr
+#   bench_median NAME COL          median of column COL (1 wall, 2 cpu, 3 rss) of NAME
+#   bench_max NAME COL             largest value of column COL
+#   bench_ratio A B                A / B with two decimals
+#   bench_load                     "1-minute loadavg" now; bench_measure also
+#                                  appends it to $BENCH_WORK/load
+# Needs BENCH_WORK (a scratch folder) set by the caller.
+
+[[ -x /usr/bin/time ]] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 3; }
+
+bench_find_bin() {
+	local c cache=${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}
+	for c in ${PEERS_BIN:+$PEERS_BIN/$1} "$cache"/*/"$1" "$cache"/*/bin/"$1" "$(command -v "$1" || true)"; do
+		[[ -n $c && -x $c ]] && { echo "$c"; return; }
+	done
+	echo "bench: no $1 (run scripts/peers.sh build, or set PEERS_BIN)" >&2
+	exit 3
+}
+
+bench_build() {
+	local dir=$1
+	shift
+	cmake -S "$(dirname "${BASH_SOURCE[0]}")/.." -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+		-DHIVESNAP_SANITIZE=OFF -DHIVESNAP_WERROR=OFF >/dev/null
+	ninja -C "$dir" -j2 "$@" >/dev/null
+}
+
+bench_load() {
+	cut -d' ' -f1 /proc/loadavg
+}
+
+bench_measure() {
+	local name=$1
+	shift
+	bench_load >>"$BENCH_WORK/load"
+	/usr/bin/time -f '%e %U %S %M' -o "$BENCH_WORK/time.out" "$@" >/dev/null 2>"$BENCH_WORK/err" || {
+		echo "bench: $name failed: $*" >&2
+		tail -5 "$BENCH_WORK/err" >&2
+		exit 3
+	}
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$BENCH_WORK/time.out" >>"$BENCH_WORK/$name.t"
+	bench_load >>"$BENCH_WORK/load"
+}
+
+bench_median() {
+	cut -d' ' -f"$2" "$BENCH_WORK/$1.t" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+bench_max() {
+	cut -d' ' -f"$2" "$BENCH_WORK/$1.t" | sort -n | tail -1
+}
+
+bench_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}

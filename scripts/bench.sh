@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# bench.sh - issue 11: hivesnap side by side with the tools operators use,
+# on the same data, in the same run, alternating A B A B.
+#
+#   scripts/bench.sh [small|medium|large] [--runs R] [--only SECTIONS] [--results DIR]
+#                    [--build DIR] [--no-seed] [--keep-peers] [--no-doc]
+#
+# SECTIONS (comma list, default all): mongo (capture: snapshot --only mongo,
+# mongodump --gzip, plain mongodump, the raw cursor drain hs_mongo_drain in
+# natural and in _id order), mongorestore (restore into an empty namespace
+# vs mongorestore with the same parallelism: one collection at a time),
+# redis (capture vs redis-dump-go; restore into an empty db vs redis-cli
+# --pipe of redis-dump-go's output), diff (hivesnap diff of two archives vs
+# zstd -dc of both), scale (the Redis capture at 1x, 2x, 4x the data: the
+# seeded db copied into 1, 2, 4 dbs).
+#
+# It runs its OWN peers (scripts/peers.sh with HIVESNAP_PEERS_PORT_OFFSET=6000,
+# HIVESNAP_PEERS_RUN=/tmp/hs-bench-peers), seeds them (hs_seed --scale), and
+# stops them at the end (--keep-peers: leave them up; --no-seed: they hold the
+# scale's data already).  Each section writes a Markdown fragment into the
+# results folder (default /tmp/hs-bench-results); unless --no-doc,
+# docs/BENCHMARKS.md is then rewritten from the fragments there, keeping
+# every section of it this script does not generate (the archive writer's,
+# diff's).  Release build without sanitizers in --build (default build-bench).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/scripts/bench-lib.sh"
+scale=medium runs=3 only=mongo,mongorestore,redis,diff,scale results=/tmp/hs-bench-results
+build=$src/build-bench seed=1 keep=0 doc=1
+usage() {
+	echo "usage: $0 [small|medium|large] [--runs R] [--only SECTIONS] [--results DIR] [--build DIR] [--no-seed] [--keep-peers] [--no-doc]" >&2
+	exit 64
+}
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	small | medium | large) scale=$1; shift ;;
+	--runs) runs=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--no-seed) seed=0; shift ;;
+	--keep-peers) keep=1; shift ;;
+	--no-doc) doc=0; shift ;;
+	*) usage ;;
+	esac
+done
+want() { [[ ,$only, == *,$1,* ]]; }
+
+export HIVESNAP_PEERS_PORT_OFFSET=6000 HIVESNAP_PEERS_RUN=/tmp/hs-bench-peers HS_TOOLS=$build/tests
+bench_build "$build" hivesnap hs_seed hs_mongo_drain hs_mongo_tool
+hs=$build/hivesnap
+mkdir -p "$results"
+BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/hs-bench-XXXXXX")
+w=$BENCH_WORK
+cleanup() {
+	((keep)) || "$src/scripts/peers.sh" stop redis ferretdb tools >/dev/null 2>&1 || true
+	rm -rf "$w"
+}
+trap cleanup EXIT
+"$src/scripts/peers.sh" start redis ferretdb tools
+eval "$("$src/scripts/peers.sh" env redis ferretdb tools)"
+((seed)) && "$src/scripts/peers.sh" seed --scale "$scale" redis ferretdb >/dev/null
+muri=$HIVESNAP_MONGO_URI ruri=$HIVESNAP_REDIS_URI
+rport=${ruri##*:} rport=${rport%%/*}
+rcli=$(bench_find_bin redis-cli) rdg=$(bench_find_bin redis-dump-go)
+mdump=$(bench_find_bin mongodump) mrest=$(bench_find_bin mongorestore)
+drain=$build/tests/hs_mongo_drain mtool=$build/tests/hs_mongo_tool
+docs=$("$build/tests/hs_seed" --scale "$scale" --plan --json --only mongo | jq '[.mongo[]] | add')
+keys=$("$rcli" -p "$rport" -n 0 dbsize)
+mpar=3
+profile() { # FILE REDIS-DBS...
+	local f=$1 d
+	shift
+	{
+		printf 'name: bench\nmongo:\n  uri: %s\n  parallel: %s\n  databases:\n    - name: neural_hive\n' "$muri" "$mpar"
+		printf 'redis:\n  uri: %s\n  dbs:\n' "${ruri%/*}/0"
+		for d in "$@"; do printf '    - db: %s\n      patterns: ["*"]\n' "$d"; done
+	} >"$f"
+}
+profile "$w/p.yaml" 0
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+# row LABEL NAME BYTES BASE: one table row from NAME's runs, ratio of wall to BASE's
+row() {
+	local t c m
+	t=$(bench_median "$2" 1) c=$(bench_median "$2" 2) m=$(bench_max "$2" 3)
+	echo "| $1 | $t s | $c s | $(mib "$m") MiB | $3 | ${4:+$(bench_ratio "$t" "$(bench_median "$4" 1)")} |"
+}
+head_row='| tool | wall (median) | CPU user+sys (median) | peak RSS (max) | output bytes | wall / peer |
+|---|---|---|---|---|---|'
+load_note() {
+	echo "Load average (1 min) sampled before and after each run: min $(sort -n "$w/load" | head -1), median $(sort -n "$w/load" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'), max $(sort -n "$w/load" | tail -1) on $(nproc) cores (other engineers' builds and tests share the machine)."
+	: >"$w/load"
+}
+
+if want mongo; then
+	echo "bench: mongo capture ($docs documents), $runs runs" >&2
+	for i in $(seq "$runs"); do
+		rm -rf "$w/m.tar.zst" "$w/dgz" "$w/dplain"
+		bench_measure hs_m "$hs" snapshot -q -p "$w/p.yaml" --only mongo -o "$w/m.tar.zst"
+		bench_measure md_gz "$mdump" --uri "$muri" --db neural_hive --gzip --out "$w/dgz" --quiet
+		bench_measure md_plain "$mdump" --uri "$muri" --db neural_hive --out "$w/dplain" --quiet
+		bench_measure drain_nat "$drain" --parallel "$mpar" "$muri" neural_hive
+		bench_measure drain_id "$drain" --sort-id --parallel "$mpar" "$muri" neural_hive
+	done
+	cp "$w/m.tar.zst" "$results/m.tar.zst"
+	rm -rf "$results/dplain" && cp -r "$w/dplain" "$results/dplain"
+	{
+		echo "neural_hive, $scale seed: $docs documents in 3 collections, FerretDB 1.24 (SQLite backend); hivesnap and the drain read $mpar collections at once (mongodump's default is 4), $runs runs each, alternating."
+		echo
+		echo "$head_row"
+		row "hivesnap snapshot --only mongo" hs_m "$(stat -c %s "$w/m.tar.zst")" md_gz
+		row "mongodump --gzip" md_gz "$(du -sb "$w/dgz" | cut -f1)" md_gz
+		row "mongodump (plain)" md_plain "$(du -sb "$w/dplain" | cut -f1)" md_gz
+		row "hs_mongo_drain, natural order (lower bound)" drain_nat 0 md_gz
+		row "hs_mongo_drain, _id order (hivesnap's query)" drain_id 0 md_gz
+		echo
+		echo "hivesnap / drain in _id order: $(bench_ratio "$(bench_median hs_m 1)" "$(bench_median drain_id 1)") by wall time; drain in _id order / natural order: $(bench_ratio "$(bench_median drain_id 1)" "$(bench_median drain_nat 1)")."
+		load_note
+	} >"$results/mongo.md"
+fi
+
+if want mongorestore; then
+	echo "bench: mongo restore, $runs runs" >&2
+	[[ -f $results/m.tar.zst && -d $results/dplain ]] || { echo "bench: mongorestore needs the mongo section's outputs in $results" >&2; exit 3; }
+	for i in $(seq "$runs"); do
+		"$mtool" drop "$muri" bench_restore >/dev/null
+		bench_measure hs_mr "$hs" restore "$results/m.tar.zst" -p "$w/p.yaml" --only mongo --map-ns 'neural_hive.*=bench_restore.*' --execute
+		n=$("$mtool" count "$muri" bench_restore execution_tickets)
+		"$mtool" drop "$muri" bench_restore >/dev/null
+		bench_measure mr "$mrest" --uri "$muri" --dir "$results/dplain" --nsFrom 'neural_hive.*' --nsTo 'bench_restore.*' \
+			--numParallelCollections 1 --numInsertionWorkersPerCollection 1 --quiet
+		[[ $n == $("$mtool" count "$muri" bench_restore execution_tickets) ]] || { echo "bench: restores differ ($n execution_tickets)" >&2; exit 3; }
+	done
+	"$mtool" drop "$muri" bench_restore >/dev/null
+	{
+		echo "Restore of the $scale seed's neural_hive ($docs documents) into the empty namespace bench_restore.*: hivesnap (insert mode, one collection at a time, indexes after data) vs mongorestore of plain mongodump's folder with --numParallelCollections 1 --numInsertionWorkersPerCollection 1; $runs runs each, alternating."
+		echo
+		echo "$head_row"
+		row "hivesnap restore --only mongo --execute" hs_mr - mr
+		row "mongorestore" mr - mr
+		echo
+		load_note
+	} >"$results/mongorestore.md"
+fi
+
+if want redis; then
+	echo "bench: redis capture and restore ($keys keys), $runs runs" >&2
+	for i in $(seq "$runs"); do
+		rm -f "$w/r.tar.zst" "$w/d.resp"
+		bench_measure hs_rc "$hs" snapshot -q -p "$w/p.yaml" --only redis -o "$w/r.tar.zst"
+		bench_measure rdg_c sh -c "'$rdg' -s -host 127.0.0.1 -port $rport -db 0 -ttl -output resp >'$w/d.resp'"
+	done
+	# redis-dump-go starts with SELECT 0: restore into db 9 instead
+	sed -i '5s/^0\r$/9\r/' "$w/d.resp"
+	for i in $(seq "$runs"); do
+		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
+		bench_measure hs_rr "$hs" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute
+		hk=$("$rcli" -p "$rport" -n 9 dbsize)
+		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
+		bench_measure rdg_r sh -c "'$rcli' -p $rport --pipe <'$w/d.resp'"
+		rk=$("$rcli" -p "$rport" -n 9 dbsize)
+	done
+	"$rcli" -p "$rport" -n 9 flushdb >/dev/null
+	cp "$w/r.tar.zst" "$results/r.tar.zst"
+	{
+		echo "Redis 7.0 db 0 of the $scale seed: $keys keys (strings with TTLs, hashes, sorted sets, lists, a stream); $runs runs each, alternating. Restores go into the empty db 9 (redis-dump-go's SELECT rewritten)."
+		echo
+		echo "$head_row"
+		row "hivesnap snapshot --only redis" hs_rc "$(stat -c %s "$w/r.tar.zst")" rdg_c
+		row "redis-dump-go -ttl (RESP)" rdg_c "$(stat -c %s "$w/d.resp")" rdg_c
+		row "hivesnap restore --only redis --execute (verify + plan + apply)" hs_rr - rdg_r
+		row "redis-cli --pipe of redis-dump-go's output" rdg_r - rdg_r
+		echo
+		echo "Keys restored: hivesnap $hk of $keys, redis-cli --pipe $rk (redis-dump-go skips streams)."
+		load_note
+	} >"$results/redis.md"
+fi
+
+if want diff; then
+	[[ -f $results/r.tar.zst ]] || { echo "bench: diff needs the redis section's archive in $results" >&2; exit 3; }
+	echo "bench: diff, $runs runs" >&2
+	# the second archive: the same db with 1% of the keys changed
+	{ "$rcli" -p "$rport" -n 0 --scan || true; } | head -n $((keys / 100)) |
+		awk '{ printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$7\r\nchanged\r\n", length($0), $0 }' | "$rcli" -p "$rport" -n 0 --pipe >/dev/null
+	"$hs" snapshot -q -p "$w/p.yaml" --only redis -o "$w/r2.tar.zst"
+	for i in $(seq "$runs"); do
+		bench_measure hs_diff sh -c "'$hs' diff '$results/r.tar.zst' '$w/r2.tar.zst'; [ \$? -eq 1 ]"
+		bench_measure zstd_diff sh -c "zstd -qdc '$results/r.tar.zst' >/dev/null && zstd -qdc '$w/r2.tar.zst' >/dev/null"
+	done
+	[[ -f $results/m.tar.zst ]] && for i in $(seq "$runs"); do
+		bench_measure hs_diff_m "$hs" diff "$results/m.tar.zst" "$results/m.tar.zst"
+		bench_measure zstd_diff_m sh -c "zstd -qdc '$results/m.tar.zst' >/dev/null && zstd -qdc '$results/m.tar.zst' >/dev/null"
+	done
+	{
+		echo "hivesnap diff (verifies both archives, then compares record by record) against \`zstd -dc\` of both archives to /dev/null (the lower bound: decompression alone); $runs runs each, alternating."
+		echo
+		echo "$head_row"
+		row "hivesnap diff, redis ($keys keys, 1% changed)" hs_diff - zstd_diff
+		row "zstd -dc of both" zstd_diff - zstd_diff
+		if [[ -f $w/hs_diff_m.t ]]; then
+			row "hivesnap diff, mongo (the mongo section's archive against itself)" hs_diff_m - zstd_diff_m
+			row "zstd -dc of both" zstd_diff_m - zstd_diff_m
+		fi
+		echo
+		load_note
+	} >"$results/diff.md"
+fi
+
+if want scale; then
+	echo "bench: scale, $runs runs" >&2
+	[[ -f $results/r.tar.zst ]] || "$hs" snapshot -q -p "$w/p.yaml" --only redis -o "$results/r.tar.zst"
+	for d in 10 11 12 13; do
+		"$rcli" -p "$rport" -n "$d" flushdb >/dev/null
+		"$hs" restore "$results/r.tar.zst" -q -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/$d" --execute >/dev/null
+	done
+	profile "$w/p1.yaml" 10
+	profile "$w/p2.yaml" 10 11
+	profile "$w/p4.yaml" 10 11 12 13
+	for i in $(seq "$runs"); do
+		for x in 1 2 4; do
+			rm -f "$w/s.tar.zst"
+			bench_measure "scale$x" "$hs" snapshot -q -p "$w/p$x.yaml" --only redis -o "$w/s.tar.zst"
+			stat -c %s "$w/s.tar.zst" >"$w/scale$x.bytes"
+		done
+	done
+	for d in 10 11 12 13; do "$rcli" -p "$rport" -n "$d" flushdb >/dev/null; done
+	{
+		echo "hivesnap snapshot --only redis of the $scale seed's db 0 copied into 1, 2 and 4 dbs ($keys, $((2 * keys)), $((4 * keys)) keys); $runs runs each. The last column is the time relative to 1x (linear: 2.00 and 4.00; goal: 4x data in at most 4.4x the time)."
+		echo
+		echo "| data | wall (median) | CPU user+sys (median) | peak RSS (max) | output bytes | wall / 1x |"
+		echo "|---|---|---|---|---|---|"
+		for x in 1 2 4; do row "${x}x" "scale$x" "$(cat "$w/scale$x.bytes")" scale1 | sed "s/^| ${x}x |/| ${x}x ($((x * keys)) keys) |/"; done
+		echo
+		load_note
+	} >"$results/scale.md"
+fi
+
+((doc)) || exit 0
+# docs/BENCHMARKS.md: the kept sections, then the generated ones
+md=$src/docs/BENCHMARKS.md
+gen='^## (Run|Reading|MongoDB capture|MongoDB restore|Redis capture and restore|diff against zstd|Scale)'
+{
+	echo "# Benchmarks"
+	echo
+	[[ -f $md ]] && awk -v gen="$gen" '/^## / { keep = ($0 !~ gen) } keep' "$md"
+	echo "## Run"
+	echo
+	echo "Generated by \`scripts/bench.sh $scale --runs $runs\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)), $(. /etc/os-release && echo "$PRETTY_NAME"), hivesnap $("$hs" version 2>/dev/null | head -1 | awk '{ print $NF }') (Release, no sanitizers), $("$rcli" -v), redis-dump-go v0.8.2, mongodump $("$mdump" --version 2>/dev/null | head -1 | awk '{ print $NF }'), FerretDB $(ls -d "${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}"/ferretdb-* 2>/dev/null | head -1 | sed 's/.*ferretdb-//'), zstd $(zstd -V | awk '{ print $NF }' | tr -d ,). Wall and CPU are medians, peak RSS the largest of the runs (GNU time, whole process tree). The machine is shared with other engineers' builds and tests: see each section's load line."
+	echo
+	for s in mongo:"MongoDB capture" mongorestore:"MongoDB restore" redis:"Redis capture and restore" diff:"diff against zstd -dc" scale:"Scale (Redis capture)"; do
+		f=$results/${s%%:*}.md
+		[[ -f $f ]] || continue
+		echo "## ${s#*:}"
+		echo
+		cat "$f"
+		echo
+	done
+	[[ -f $results/reading.md ]] && cat "$results/reading.md"
+} >"$w/BENCHMARKS.md"
+mv "$w/BENCHMARKS.md" "$md"
+echo "bench: wrote $md" >&2
