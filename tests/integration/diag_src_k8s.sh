@@ -247,7 +247,7 @@ nowhere "$token" "the service account token"
 ok "lists the user may not read are warnings; pods and logs still collected"
 
 # an API server that does not answer: the collector fails, critical finding
-port=$(free_port $((26891 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
+port=$(closed_port)
 sed "s#server: \"$server\"#server: \"https://127.0.0.1:$port\"#" "$work/limited.kubeconfig" >"$work/down.kubeconfig"
 KUBECONFIG=$work/down.kubeconfig diag_rc 2 "$work/d.tar.zst" -p "$work/p.yaml" --only k8s
 check_status k8s failed

@@ -2,7 +2,8 @@
 # diag's kafka collector on the shared broker, with this test's OWN topic and
 # groups (prefix diagtest-..., removed on exit): three groups matched by a glob,
 # one far behind (lag over 10x the profile's consumer_lag_max: critical), one a
-# little behind (warning), one caught up (no finding); diag/kafka/groups.json
+# little behind with an active member (warning; state Stable, 1 member), one
+# caught up (no finding); diag/kafka/groups.json
 # has each partition's committed offset, end offset and lag, topics.json the
 # partitions.  Then brokers that do not answer: the collector fails, "Kafka
 # unreachable" (critical), exit 2.
@@ -13,8 +14,10 @@ set -euo pipefail
 KT=$HS_TOOLS/hs_kafka_tool
 tag=diagtest-$$-$RANDOM
 topic=$tag-t
+member=
 cleanup() {
 	local g
+	[[ -n $member ]] && { kill "$member" 2>/dev/null || true; wait "$member" 2>/dev/null || true; }
 	for g in far near done; do "$KT" delete-group "$tag-$g" >/dev/null 2>&1 || true; done
 	"$KT" delete-topic "$topic" >/dev/null 2>&1 || true
 	diag_cleanup
@@ -28,6 +31,12 @@ for _ in $(seq 60); do "$KT" create "$topic" 2 2>"$work/create.err" && break; sl
 "$KT" commit "$tag-far" "$topic" 0 0 && "$KT" commit "$tag-far" "$topic" 1 0
 "$KT" commit "$tag-near" "$topic" 0 1500 && "$KT" commit "$tag-near" "$topic" 1 300
 "$KT" commit "$tag-done" "$topic" 0 1600 && "$KT" commit "$tag-done" "$topic" 1 400
+
+# near has a member (joined, assigned, never commits): state Stable, 1 member
+"$KT" member "$tag-near" "$topic" "$work/ready" 2>"$work/member.err" &
+member=$!
+for _ in $(seq 300); do [[ -f $work/ready ]] && break; sleep 0.1; done
+[[ -f $work/ready ]] || fail "the test consumer did not join '$tag-near': $(cat "$work/member.err")"
 
 cat >"$work/p.yaml" <<EOF
 name: diag-kafka
@@ -52,6 +61,10 @@ g=$work/b/diag/kafka/groups.json
 	fail "near's partitions: $(jq -c --arg g "$tag-near" '.groups[] | select(.group == $g)' "$g")"
 [[ $(jq -r --arg g "$tag-done" '.groups[] | select(.group == $g) | "\(.state) \(.total_lag)"' "$g") == "Empty 0" ]] ||
 	fail "done's state and lag: $(jq -c --arg g "$tag-done" '.groups[] | select(.group == $g)' "$g")"
+[[ $(jq -r --arg g "$tag-near" '.groups[] | select(.group == $g) | "\(.state) \(.members | length) \(.members[0].client_id) \(.members[0].assigned_partitions)"' "$g") == "Stable 1 hs_kafka_tool 2" ]] ||
+	fail "near's state and members: $(jq -c --arg g "$tag-near" '.groups[] | select(.group == $g) | {state, members}' "$g")"
+jq -e '.evidence.state == "Stable" and .evidence.members == 1' "$work/finding" >/dev/null ||
+	fail "near's finding evidence: $(jq -c .evidence "$work/finding")"
 [[ $(jq '.groups | length' "$g") == 3 ]] || fail "want the 3 groups the glob matches: $(jq -c '[.groups[].group]' "$g")"
 ok "groups.json: committed, log end and lag per partition; state"
 [[ $(jq -r --arg t "$topic" '.topics[] | select(.name == $t) | [.partitions[] | "\(.partition):\(.high)"] | join(" ")' \
@@ -59,7 +72,7 @@ ok "groups.json: committed, log end and lag per partition; state"
 ok "topics.json: partitions with their end offsets"
 
 # brokers that do not answer
-port=$(free_port $((26691 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
+port=$(closed_port)
 cat >"$work/down.yaml" <<EOF
 name: diag-kafka-down
 kafka:

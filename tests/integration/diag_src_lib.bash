@@ -79,3 +79,11 @@ free_port() {
 	done
 	fail "no free port from $1"
 }
+
+# closed_port: port 1 (privileged, never served here), checked to refuse
+# connections: a port that is merely free now may be taken by another test's
+# listener (one that accepts and never answers) before diag connects
+closed_port() {
+	if (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; then fail "something listens on 127.0.0.1:1"; fi
+	echo 1
+}

@@ -57,7 +57,7 @@ check_status mongo failed
 finding critical '^MongoDB authentication failed$' "Check Dependencies"
 nowhere MongoPW-s3cret "the mongo password"
 
-port=$(free_port $((26791 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
+port=$(closed_port)
 cat >"$work/down.yaml" <<EOF
 name: diag-mongo-down
 mongo:
