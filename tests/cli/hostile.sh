@@ -2,7 +2,8 @@
 # Hostile archives (issue #12): every archive of tests/fixtures/hostile/EXPECTED,
 # the decompression bombs made on the fly included, is refused with its exit
 # code and one clear error line by verify, extract, restore (plan, and
-# --execute with targets that would notice a connection), diff (against a good
+# --execute with targets that would notice a connection), rollback (plan and
+# --execute; no kubeconfig to reach), diff (against a good
 # archive, both orders) and cat; and nothing is written: extract targets a
 # fresh folder in an otherwise empty sandbox, which must stay empty, and the
 # places the archives aim at (../, /etc/cron.d, a symlink's target) stay
@@ -73,7 +74,9 @@ rm -f "$tmp/connections"
 one_line() { # archive regex
 	local n q file=$tmp/err prefix=hivesnap
 	q=$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1")
-	if [[ $cmd == "$HIVESNAP verify "* ]]; then
+	if [[ $cmd == "$HIVESNAP rollback "* ]]; then
+		prefix="hivesnap: rollback 'ns/dep'"
+	elif [[ $cmd == "$HIVESNAP verify "* ]]; then
 		[[ ! -s $tmp/err ]] || fail "$cmd: unexpected stderr: $(head -c 600 "$tmp/err")"
 		file=$tmp/out prefix="FAILED $q"
 	fi
@@ -123,6 +126,8 @@ while read -r name code re; do
 	run "$code" "$re" "$a" "$HIVESNAP" extract "$a" out
 	run "$code" "$re" "$a" "$HIVESNAP" restore "$a"
 	run "$code" "$re" "$a" "$HIVESNAP" restore "$a" --execute "${targets[@]}"
+	run "$code" "$re" "$a" "$HIVESNAP" rollback "$a" --deployment ns/dep
+	run "$code" "$re" "$a" "$HIVESNAP" rollback "$a" --deployment ns/dep --with-configmaps --execute
 	run "$code" "$re" "$a" "$HIVESNAP" diff "$a" "$good"
 	run "$code" "$re" "$a" "$HIVESNAP" diff "$good" "$a"
 	run "$code" "$re" "$a" "$HIVESNAP" cat "$a" SHA256SUMS
