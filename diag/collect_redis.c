@@ -114,6 +114,54 @@ static char *rd_info_field(const char *info, const char *field)
 	return NULL;
 }
 
+/*
+ * Connect, AUTH when the URI has a password, with connect and I/O timeouts
+ * of at most 5 s and never past the deadline: a server that accepts and
+ * never answers fails the collector in time to say so.  run->c is set as
+ * soon as the connection is open (NULL when it could not be opened).
+ * Messages name the redacted URI (what) only.
+ */
+static int rd_connect(rd_run *run, const hs_redis_uri *u, const char *what, hs_error *e)
+{
+	int64_t left = run->deadline_ms - rd_now_ms();
+	int64_t ms = left < 500 ? 500 : left > 5000 ? 5000 : left;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	redisReply *r = NULL;
+	int rc = -1;
+
+	run->c = redisConnectWithTimeout(u->host, u->port, tv);
+	if (!run->c || run->c->err) {
+		hs_err(e, HS_EXIT_FAILURE, "cannot connect to redis '%s': %s", what,
+		       run->c ? run->c->errstr : "out of memory");
+		if (run->c)
+			redisFree(run->c);
+		run->c = NULL;
+		goto out;
+	}
+	redisSetTimeout(run->c, tv);
+	if (u->password) {
+		const char *argv[3];
+		int argc = 0;
+
+		argv[argc++] = "AUTH";
+		if (u->user)
+			argv[argc++] = u->user;
+		argv[argc++] = u->password;
+		r = redisCommandArgv(run->c, argc, argv, NULL);
+		if (!r || r->type == REDIS_REPLY_ERROR) {
+			/* the reply text names no secret ("WRONGPASS invalid username-password pair") */
+			hs_err(e, HS_EXIT_FAILURE, "cannot authenticate to redis '%s': %.*s", what,
+			       r ? (int)r->len : (int)strlen(run->c->errstr), r ? r->str : run->c->errstr);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (r)
+		freeReplyObject(r);
+	return rc;
+}
+
 /* The INFO subset for the result: numbers as integers, the rest as strings. */
 static json_t *rd_info_subset(const char *info)
 {
@@ -496,24 +544,22 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	shown = hs_uri_redact_dup(run.pr->uri);
 	if (hs_redis_uri_parse(run.pr->uri, HS_EXIT_DATA, &u, e))
 		goto out;
-	if (hs_redis_connect(&u, shown, 0, &run.c, e)) {
-		hs_error fe;
+	if (rd_connect(&run, &u, shown, e) || rd_info(&run, &info, e)) {
+		/* down, hung (no reply in time) or refusing the password; other error replies: no finding */
+		const char *title = !run.c ? "Redis unreachable"
+				  : run.c->err ? "Redis not answering"
+				  : strstr(e->msg, "cannot authenticate") ? "Redis refused the credentials" : NULL;
 
-		hs_error_init(&fe);
-		hs_diag_out_finding(o, HS_SEV_CRITICAL,
-				    strstr(e->msg, "cannot authenticate") ? "Redis refused the credentials"
-									  : "Redis unreachable",
-				    json_pack("{s:s, s:s}", "uri", shown, "error", e->msg), "Check Dependencies",
-				    &fe);
+		if (title) {
+			hs_error fe;
+
+			hs_error_init(&fe);
+			hs_diag_out_finding(o, HS_SEV_CRITICAL, title,
+					    json_pack("{s:s, s:s}", "uri", shown, "error", e->msg),
+					    "Check Dependencies", &fe);
+		}
 		goto out;
 	}
-	if (ctx->timeout_ms > 0) {
-		struct timeval tv = { ctx->timeout_ms / 1000, (ctx->timeout_ms % 1000) * 1000 };
-
-		redisSetTimeout(run.c, tv);
-	}
-	if (rd_info(&run, &info, e))
-		goto out;
 	for (size_t i = 0; i < run.pr->n_dbs; i++) {
 		rd_result(&run, shown, info, dbs, t0);
 		if (rd_db(&run, &run.pr->dbs[i], dbs, e))

@@ -3,8 +3,10 @@
 # free port; never the shared peer): memory near maxmemory and idempotency keys
 # without TTL give their findings, counts per pattern and telemetry buffer sizes
 # are in diag/redis/keys.json, no key value and no password appear anywhere;
-# a wrong password is "Redis refused the credentials"; then the server is killed: the collector fails, "Redis unreachable"
-# (critical, runbook "Check Dependencies"), exit 2, the bundle still written.
+# counting is cut at the time budget ("at least N"); a wrong password is "Redis
+# refused the credentials", a listener that never answers "Redis not
+# answering"; then the server is killed: "Redis unreachable" (all critical,
+# runbook "Check Dependencies"; the collector fails, exit 2, bundle written).
 set -euo pipefail
 . "$(dirname "$0")/diag_src_lib.bash"
 srv=redis-server rcli=redis-cli
@@ -14,9 +16,10 @@ fi
 command -v "$srv" >/dev/null || fail "no redis-server (PEERS_BIN or PATH)"
 port=$(free_port $((26591 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})))
 pw=diagPW-$RANDOM-s3cret
-pid=
+pid= hang=
 cleanup() {
 	[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
+	[[ -n $hang ]] && kill "$hang" 2>/dev/null || true
 	diag_cleanup
 }
 trap cleanup EXIT
@@ -119,6 +122,26 @@ diag_rc 2 "$work/w.tar.zst" -p "$work/wrong.yaml" --only redis
 check_status redis failed
 finding critical '^Redis refused the credentials$' "Check Dependencies"
 nowhere "$wrong" "the wrong redis password"
+
+# a server that accepts and never answers: "Redis not answering" within the
+# budget (I/O timeouts of at most 5 s), not a collector killed at its timeout
+python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])
+' >"$work/hang.port" &
+hang=$!
+for _ in $(seq 100); do [[ -s $work/hang.port ]] && break; sleep 0.1; done
+[[ -s $work/hang.port ]] || fail "the hanging listener did not start"
+sed "s#@127.0.0.1:$port/#@127.0.0.1:$(cat "$work/hang.port")/#" "$work/p.yaml" >"$work/hang.yaml"
+diag_rc 2 "$work/h.tar.zst" -p "$work/hang.yaml" --only redis --timeout 15s
+kill "$hang"; wait "$hang" 2>/dev/null || true
+check_status redis failed
+finding critical '^Redis not answering$' "Check Dependencies"
+nowhere "$pw" "the redis password"
 
 # the server stops: the collector fails with a critical finding, exit 2
 kill -9 "$pid"
