@@ -227,7 +227,11 @@ static int k8_list(k8_run *run, const char *ns, const char *group, const char *v
 	return rc;
 }
 
-/* Events younger than --since, oldest first; the pods' warnings are kept in pod_events. */
+/*
+ * Events younger than --since, oldest first, into k8s/<ns>/events.json;
+ * the last 10 of each pod also go to pod_events (pod name -> array) for
+ * the evidence of its findings.
+ */
 static int k8_events(k8_run *run, const hs_profile_k8s_ns *pns, json_t *pod_events, hs_error *e)
 {
 	json_t *items = NULL, *keep = json_array(), *ev, *doc = NULL;
@@ -264,6 +268,8 @@ static int k8_events(k8_run *run, const hs_profile_k8s_ns *pns, json_t *pod_even
 				arr = json_array();
 				json_object_set_new(pod_events, obj, arr);
 			}
+			if (json_array_size(arr) >= 10)
+				json_array_remove(arr, 0);
 			json_array_append_new(arr, json_pack("{s:s?, s:s?, s:s?, s:O?, s:s?}", "type",
 							     json_string_value(json_object_get(v[i], "type")),
 							     "reason",
