@@ -549,8 +549,13 @@ static void hs_bundle_summary(hs_diag_bundle *b, const json_t *checks, const jso
 			nbad++;
 	}
 	hs_buf_addf(md, "# hivesnap diag: %s\n\n", hs_profile_name(b->o.profile));
-	hs_buf_addf(md, "- when: %s (logs and events since %lld s before)\n", when,
-		    (long long)b->o.since_s);
+	hs_buf_addf(md, "- when: %s (logs and events of the last ", when);
+	if (b->o.since_s % 3600 == 0)
+		hs_buf_addf(md, "%lldh)\n", (long long)(b->o.since_s / 3600));
+	else if (b->o.since_s % 60 == 0)
+		hs_buf_addf(md, "%lldm)\n", (long long)(b->o.since_s / 60));
+	else
+		hs_buf_addf(md, "%llds)\n", (long long)b->o.since_s);
 	hs_buf_addf(md, "- profile: %s (%s)\n", hs_profile_name(b->o.profile),
 		    b->o.profile->origin ? b->o.profile->origin : HS_PROFILE_BUILTIN_NAME);
 	hs_buf_addf(md, "- bundle: %s\n", base);

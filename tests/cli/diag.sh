@@ -40,6 +40,13 @@ for args in "--bogus" "--only nosuch" "--skip redis,nosuch" "--since soon" "--ti
 done
 expect_exit 64 "$HIVESNAP" diag -p "$p" --only nosuch
 expect_stderr_match "unknown collector 'nosuch' \(known: [a-z0-9_,]*redis"
+# --help names every collector of the table
+known=$(sed -n "s/.*(known: \([a-z0-9_,]*\)).*/\1/p" "$tmp/err")
+"$HIVESNAP" diag --help >"$tmp/help"
+[[ $known == *redis* ]] || fail "no collector list in: $(cat "$tmp/err")"
+for c in ${known//,/ }; do
+	grep -A1 '^Collectors:' "$tmp/help" | grep -qw "$c" || fail "diag --help does not name collector $c"
+done
 # --only a collector the profile does not configure
 expect_exit 64 "$HIVESNAP" diag -p "$p" --only kafka --output-dir "$tmp"
 expect_stderr_match "collector 'kafka' is not configured in profile 'diagtest'"
@@ -125,6 +132,7 @@ grep -qE '^1\. \*\*CRITICAL\*\* \[health\] svc .*\(runbook: "Check Service Healt
 grep -qE '^\| redis — .* \| failed \| [0-9.]+ s \| cannot connect' "$tmp/summary.txt" || fail "summary lacks the redis row"
 grep -qE '^\| kafka — .* \| skipped \| - \| not configured' "$tmp/summary.txt" || fail "summary lacks the kafka row"
 grep -q "hivesnap ls $(basename "$bundle")" "$tmp/summary.txt" || fail "summary does not say how to open the bundle"
+grep -q '^- when: .*(logs and events of the last 30m)$' "$tmp/summary.txt" || fail "summary does not give --since"
 echo "ok: summary.md printed, findings first"
 
 # redaction: the profile's rule removed the planted token everywhere; no password anywhere
