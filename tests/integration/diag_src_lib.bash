@@ -24,6 +24,26 @@ diag_rc() {
 	rm -rf "$work/b"
 	mkdir -p "$work/b"
 	tar --zstd -xf "$out" -C "$work/b" || fail "cannot extract '$out'"
+	validate findings.schema.json "$work/b/diag/findings.json"
+	validate checks.schema.json "$work/b/diag/checks.json"
+}
+
+# validate SCHEMA FILE: FILE validates against $HS_SCHEMAS/SCHEMA (JSON Schema 2020-12)
+validate() {
+	: "${HS_SCHEMAS:?HS_SCHEMAS must name the schemas folder}"
+	/usr/bin/python3 - "$HS_SCHEMAS/$1" "$2" <<'PY' || fail "$2 does not validate against $1"
+import json, sys
+import jsonschema
+with open(sys.argv[1]) as fh:
+    schema = json.load(fh)
+jsonschema.Draft202012Validator.check_schema(schema)
+with open(sys.argv[2]) as fh:
+    doc = json.load(fh)
+errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+for e in errors[:10]:
+    print("  %s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(root)", e.message[:300]), file=sys.stderr)
+sys.exit(1 if errors else 0)
+PY
 }
 
 # has_entry NAME: the last extracted bundle has entry NAME
