@@ -142,6 +142,7 @@ static int hs_rd_pread(hs_reader *r, void *buf, size_t n, uint64_t off, hs_error
  */
 static int hs_rd_limit_env(const char *var, bool size, uint64_t *out, hs_error *e)
 {
+	static const char units[] = "KMGT";
 	const char *s = getenv(var);
 	unsigned long long v;
 	unsigned shift = 0;
@@ -151,8 +152,8 @@ static int hs_rd_limit_env(const char *var, bool size, uint64_t *out, hs_error *
 		return 0;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (size && *end && !end[1] && strchr("KMGT", *end)) {
-		shift = 10u * (unsigned)(strchr("KMGT", *end) - "KMGT" + 1);
+	if (size && *end && !end[1] && strchr(units, *end)) {
+		shift = 10u * (unsigned)(strchr(units, *end) - units + 1);
 		end++;
 	}
 	if (s[0] < '0' || s[0] > '9' || *end || errno || (shift && v > (UINT64_MAX >> shift)))
