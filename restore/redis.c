@@ -102,6 +102,7 @@ typedef struct hs_rrest_pass {
 	size_t argcap;
 	hs_buf tmp;
 	hs_buf raw;                 /* apply: a stream or dump value's JSON text */
+	hs_buf resp;                /* commands formatted, not yet handed to hiredis */
 } hs_rrest_pass;
 
 
@@ -188,6 +189,39 @@ static void hs_rrest_args(hs_rrest_pass *p, const char *s)
 	hs_ritems_add(&p->args, s, strlen(s));
 }
 
+/* Append n in decimal. */
+static void hs_rrest_num(hs_buf *b, size_t n)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while ((n /= 10));
+	hs_buf_add(b, d + i, sizeof(d) - i);
+}
+
+/*
+ * Queue one command in RESP into p->resp (hs_rrest_write hands it to
+ * hiredis): cheaper than hiredis's own formatting, which builds each
+ * command in a fresh string.  lens NULL: the arguments are C strings.
+ */
+static void hs_rrest_appendv(hs_rrest_pass *p, int argc, const char **argv, const size_t *lens)
+{
+	hs_buf_addc(&p->resp, '*');
+	hs_rrest_num(&p->resp, (size_t)argc);
+	hs_buf_add(&p->resp, "\r\n", 2);
+	for (int i = 0; i < argc; i++) {
+		size_t n = lens ? lens[i] : strlen(argv[i]);
+
+		hs_buf_addc(&p->resp, '$');
+		hs_rrest_num(&p->resp, n);
+		hs_buf_add(&p->resp, "\r\n", 2);
+		hs_buf_add(&p->resp, argv[i], n);
+		hs_buf_add(&p->resp, "\r\n", 2);
+	}
+}
+
 /* Send the command built in p->args and clear it. */
 static void hs_rrest_send(hs_rrest_pass *p)
 {
@@ -202,7 +236,7 @@ static void hs_rrest_send(hs_rrest_pass *p)
 		p->argp[i] = hs_ritems_at(&p->args, i);
 		p->argl[i] = p->args.len[i];
 	}
-	redisAppendCommandArgv(p->c, (int)p->args.n, p->argp, p->argl);
+	hs_rrest_appendv(p, (int)p->args.n, p->argp, p->argl);
 	hs_ritems_reset(&p->args);
 }
 
@@ -229,6 +263,11 @@ static int hs_rrest_write(hs_rrest_pass *p, hs_error *e)
 {
 	int done = 0;
 
+	if (p->resp.len) {
+		if (redisAppendFormattedCommand(p->c, p->resp.data, p->resp.len) != REDIS_OK)
+			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: out of memory");
+		hs_buf_reset(&p->resp);
+	}
 	while (!done)
 		if (redisBufferWrite(p->c, &done) != REDIS_OK)
 			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: %s", p->c->errstr);
@@ -469,7 +508,7 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 		hs_rrest_push(p, -1);
 		return rc;
 	}
-	redisAppendCommandArgv(p->c, 1, multi, NULL);
+	hs_rrest_appendv(p, 1, multi, NULL);
 	hs_rrest_cmd(p, "DEL", key);
 	hs_rrest_send(p);
 	if (!strcmp(type, "string")) {
@@ -509,7 +548,7 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 		hs_rrest_send(p);
 		ncmd++;
 	}
-	redisAppendCommandArgv(p->c, 1, exec, NULL);
+	hs_rrest_appendv(p, 1, exec, NULL);
 	hs_rrest_push(p, ncmd);
 	hs_ritems_reset(&p->args);
 	return rc;
@@ -598,7 +637,7 @@ static size_t hs_rrest_exists_send(hs_rrest_pass *p)
 		p->argp[i + 1] = hs_ritems_at(k, i);
 		p->argl[i + 1] = k->len[i];
 	}
-	redisAppendCommandArgv(p->c, (int)k->n + 1, p->argp, p->argl);
+	hs_rrest_appendv(p, (int)k->n + 1, p->argp, p->argl);
 	hs_ritems_reset(k);
 	p->nexists = 0;
 	return 1;
@@ -629,7 +668,7 @@ static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size
 		const char *argv[2] = { "UNLINK", k };
 		size_t lens[2] = { 6, kl };
 
-		redisAppendCommandArgv(p->c, 2, argv, lens);
+		hs_rrest_appendv(p, 2, argv, lens);
 		hs_rrest_push(p, -2);
 	}
 }
@@ -735,7 +774,7 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 		json_decref(val);
 		return rc ? 1 : 0;
 	}
-	redisAppendCommandArgv(p->c, 1, multi, NULL);
+	hs_rrest_appendv(p, 1, multi, NULL);
 	hs_rrest_cmd(p, "DEL", key);
 	hs_rrest_send(p);
 	if (!cmd) {   /* a string on a server without SET PXAT */
@@ -791,7 +830,7 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 		hs_rrest_send(p);
 		unread++;
 	}
-	redisAppendCommandArgv(p->c, 1, exec, NULL);
+	hs_rrest_appendv(p, 1, exec, NULL);
 	/* the drain reads queued + 1 replies before EXEC's: those not read yet (a flush is always followed by a chunk) */
 	hs_rrest_push(p, (int)unread - 1);
 	hs_ritems_reset(&p->args);
@@ -998,6 +1037,7 @@ out:
 	hs_ritems_release(&p->exkeys);
 	hs_buf_release(&p->tmp);
 	hs_buf_release(&p->raw);
+	hs_buf_release(&p->resp);
 	return ret;
 }
 
