@@ -5,7 +5,7 @@
 #  - capture: the broker dies (SIGKILL) -> exit 3 and no archive; with
 #    --allow-partial and another source (a private redis): exit 2, kafka
 #    "failed" in the manifest;
-#  - restore of 40 groups: the broker dies after some groups -> exit 3, the
+#  - restore of 24 groups: the broker dies after some groups -> exit 3, the
 #    report lists each group restored / failed / not-applied; the broker
 #    comes back (same data folder) and the same restore finishes the job:
 #    every group's committed offsets equal the archive's.
@@ -84,7 +84,7 @@ start
 "$KT" create hs.fault 2 >/dev/null
 "$KT" produce hs.fault 0 50 >/dev/null
 "$KT" produce hs.fault 1 50 >/dev/null
-G=40
+G=24
 for i in $(seq -w 1 $G); do
 	"$KT" commit "hs-fault-g$i" hs.fault 0 "$((10#$i))" >/dev/null
 done
