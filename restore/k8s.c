@@ -16,6 +16,7 @@
  *        `kubectl rollout restart`.
  */
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -305,7 +306,41 @@ static void hs_k8s_now(char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Carry the plan out (see the comment at the top). */
+/*
+ * After a failed call: the rest of the plan, from item `from` of the
+ * ConfigMaps (SIZE_MAX: none left) and `rfrom` of the restarts, as
+ * "not-applied" steps, so the report says what was not done.
+ */
+static void hs_k8s_not_applied(json_t *res, const hs_k8s_rstate *st, size_t from, size_t rfrom)
+{
+	hs_buf target = HS_BUF_INIT;
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(st->items, i, it) {
+		if (i < from || !strcmp(json_string_value(json_object_get(it, "action")), "conflict"))
+			continue;
+		hs_buf_reset(&target);
+		hs_buf_addf(&target, "%s/configmap/%s", json_string_value(json_object_get(it, "ns")),
+			    json_string_value(json_object_get(it, "name")));
+		hs_k8s_step(res, target.data, "not-applied", "stopped before");
+	}
+	json_array_foreach(st->restarts, i, it) {
+		if (i < rfrom)
+			continue;
+		hs_buf_reset(&target);
+		hs_buf_addf(&target, "%s/deployment/%s", json_string_value(json_object_get(it, "ns")),
+			    json_string_value(json_object_get(it, "name")));
+		hs_k8s_step(res, target.data, "not-applied", "stopped before");
+	}
+	hs_buf_release(&target);
+}
+
+/*
+ * Carry the plan out (see the comment at the top).  After a failed call
+ * the result holds what was done, a "failed" step with the error for the
+ * object that failed, and "not-applied" for the rest.
+ */
 int hs_k8s_restore_apply(hs_restore *r, hs_error *e)
 {
 	hs_k8s_rstate *st = r->state;
@@ -335,10 +370,13 @@ int hs_k8s_restore_apply(hs_restore *r, hs_error *e)
 		body = json_dumps(obj, JSON_COMPACT);
 		rc = hs_k8s_call(st->cl, &rq, rq.name ? "PUT" : "POST", "application/json", body, NULL, NULL, 0, NULL, e);
 		free(body);
-		if (rc < 0)
-			goto out;
 		hs_buf_reset(&target);
 		hs_buf_addf(&target, "%s/configmap/%s", ns, name);
+		if (rc < 0) {
+			hs_k8s_step(res, target.data, "failed", e->msg);
+			hs_k8s_not_applied(res, st, i + 1, 0);
+			goto out;
+		}
 		hs_k8s_step(res, target.data, !strcmp(action, "replace") ? "replaced" : "created", "");
 		hs_progress_add(r->progress, 1, 0);
 	}
@@ -355,10 +393,13 @@ int hs_k8s_restore_apply(hs_restore *r, hs_error *e)
 
 		free(body);
 		json_decref(patch);
-		if (rc < 0)
-			goto out;
 		hs_buf_reset(&target);
 		hs_buf_addf(&target, "%s/deployment/%s", ns, name);
+		if (rc < 0) {
+			hs_k8s_step(res, target.data, "failed", e->msg);
+			hs_k8s_not_applied(res, st, SIZE_MAX, i + 1);
+			goto out;
+		}
 		hs_k8s_step(res, target.data, "restarted", now);
 	}
 	ret = 0;

@@ -81,6 +81,10 @@ run_rc 3 env KUBECONFIG="$work/reader.kubeconfig" "$H" restore -p "$work/profile
 grep -q "cannot create configmaps in namespace '$NS': forbidden (403): user 'tok' lacks the RBAC permission verb=create resource=configmaps namespace=$NS" "$work/err" ||
 	fail "403 unclear: $(cat "$work/err")"
 ! grep -q "$reader_token" "$work/err" "$work/out" || fail "the token appears in the output"
+# the report says what failed (and that nothing was applied)
+grep -Eq "^  k8s +$NS/configmap/extra-config +failed +cannot create configmaps" "$work/out" ||
+	fail "the report does not say which object failed: $(cat "$work/out")"
+grep -q "applied: nothing; failed: k8s; not applied: nothing" "$work/out" || fail "summary: $(cat "$work/out")"
 
 # 4. logs bounded by bytes, and Secrets never by value (the Flow C fixture, read only)
 cat >"$work/logs.yaml" <<EOF
