@@ -45,8 +45,15 @@ static void hs_mongo_free_log_uri(void)
 	hs_mongo_log_uri = NULL;
 }
 
+/*
+ * The driver keeps its counters in /dev/shm/mongoc-<pid>; a process that
+ * dies by SIGKILL leaves the file, and a later process with the same pid
+ * then prints "Falling back to malloc for counters" on stderr.  hivesnap
+ * does not read the counters: keep them in memory (unless the user set it).
+ */
 static void hs_mongo_init_once(void)
 {
+	setenv("MONGOC_DISABLE_SHM", "1", 0);
 	mongoc_init();
 	mongoc_log_set_handler(hs_mongo_log_handler, NULL);
 	atexit(hs_mongo_free_log_uri);
