@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -146,6 +147,13 @@ int hs_cli_main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	hs_error_init(&err);
 	ctx.out = stdout;
+	/*
+	 * A server that dies while we write to it (hiredis uses plain write())
+	 * must be an error we report, not a silent death by SIGPIPE (exit 141)
+	 * in the middle of a restore.  A closed stdout becomes EPIPE, reported
+	 * as "cannot write to stdout".
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
 		hs_cli_help(stderr);
