@@ -140,14 +140,18 @@ static void hs_aw_time(char *out, size_t n, int64_t ms, bool with_ms)
 {
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
+	int r;
 
 	gmtime_r(&s, &tm);
 	if (with_ms)
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		r = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 	else
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		r = snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* callers pass 32 bytes; a year past 9999 would not fit: say nothing rather than half */
+	if (r < 0 || (size_t)r >= n)
+		out[0] = '\0';
 }
 
 static int64_t hs_aw_now_ms(void)
