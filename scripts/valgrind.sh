@@ -23,8 +23,9 @@ filter=${2:-.}
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 
 echo "== build (Debug, no sanitizers) into $build"
+mkdir -p "$build"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHIVESNAP_WERROR=ON \
-	-DHIVESNAP_SANITIZE=OFF >"$build.cmake.log" 2>&1 || { cat "$build.cmake.log"; exit 1; }
+	-DHIVESNAP_SANITIZE=OFF >"$build/cmake.log" 2>&1 || { cat "$build/cmake.log"; exit 1; }
 cmake --build "$build" -j 2 >/dev/null
 
 logs=$(mktemp -d "${TMPDIR:-/tmp}/hs-valgrind.XXXXXX")
