@@ -68,7 +68,8 @@ profile 8 >"$work/p8.yaml"
 # counts in RSS: keep it small for the measured run (the restore then peaks at ~36 MiB under
 # ASan, ~20 MiB in a plain build)
 limit=65536 asan=
-if ldd "$HIVESNAP" 2>/dev/null | grep -q libasan; then
+# (not `ldd | grep -q`: under pipefail grep -q quitting early makes ldd die of SIGPIPE at random)
+if [[ $(ldd "$HIVESNAP" 2>/dev/null) == *libasan* ]]; then
 	asan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4:thread_local_quarantine_size_kb=64"
 	echo "note: ASan build: quarantine 4 MiB for the measured restore"
 fi
