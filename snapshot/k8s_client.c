@@ -262,14 +262,16 @@ static void hs_k8s_list_items(json_t *all, json_t *doc)
 	}
 }
 
-/* Page through a collection with limit/continue. */
+/* Page through a collection with limit/continue (at most HS_K8S_MAX_PAGES pages). */
+#define HS_K8S_MAX_PAGES 20000
+
 int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **rv, hs_error *e)
 {
 	json_t *all = json_array();
 	char *cont = NULL;
 	hs_buf q = HS_BUF_INIT;
 	hs_k8s_req page = *rq;
-	int ret = -1;
+	int ret = -1, pages = 0;
 
 	*items = NULL;
 	*rv = NULL;
@@ -293,6 +295,14 @@ int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **r
 		if (!*rv && json_string_value(json_object_get(meta, "resourceVersion")))
 			*rv = hs_xstrdup(json_string_value(json_object_get(meta, "resourceVersion")));
 		next = json_string_value(json_object_get(meta, "continue"));
+		/* a server that hands back the token it was given, or pages for ever, is refused */
+		if (next && *next && ((cont && !strcmp(next, cont)) || ++pages >= HS_K8S_MAX_PAGES)) {
+			hs_err(e, HS_EXIT_FAILURE, "cannot list %s%s%s: the API server keeps paging (%s after %d pages)",
+			       rq->resource, rq->ns ? " in namespace " : "", rq->ns ? rq->ns : "",
+			       cont && !strcmp(next, cont) ? "same continue token" : "no end", pages);
+			json_decref(doc);
+			goto out;
+		}
 		free(cont);
 		cont = next && *next ? hs_xstrdup(next) : NULL;
 		json_decref(doc);
