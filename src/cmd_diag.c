@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "diag.h"
 #include "lock.h"
+#include "output.h"
 #include "log.h"
 #include "profile.h"
 #include "runner.h"
@@ -110,19 +111,6 @@ static int hs_diag_parse_list(const char *opt, const char *list, uint64_t *mask,
 	if (!*mask)
 		return hs_err(e, HS_EXIT_USAGE, "diag: %s needs at least one collector name", opt);
 	return 0;
-}
-
-/* <dir>/<profile>-<label>-YYYYMMDDTHHMMSSZ.tar.zst */
-static void hs_diag_name(hs_buf *out, const char *dir, const char *profile, const char *label,
-			 time_t t)
-{
-	struct tm tm;
-	char stamp[32];
-
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	hs_buf_addf(out, "%s%s%s-%s-%s.tar.zst", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", profile,
-		    label, stamp);
 }
 
 /* The --json report: {archive, status, exit_code, checks, findings}. */
@@ -244,26 +232,8 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 
 	/* where: the same naming and locking as snapshot */
-	if (output) {
-		const char *slash = strrchr(output, '/');
-
-		hs_buf_adds(&path, output);
-		if (!slash)
-			hs_buf_adds(&lockdir, ".");
-		else
-			hs_buf_add(&lockdir, output, slash == output ? 1 : (size_t)(slash - output));
-	} else {
-		struct stat st;
-
-		if (!outdir)
-			outdir = ".";
-		if (stat(outdir, &st) || !S_ISDIR(st.st_mode)) {
-			hs_err(e, HS_EXIT_FAILURE, "output folder '%s' is not a folder", outdir);
-			goto out;
-		}
-		hs_diag_name(&path, outdir, hs_profile_name(ctx->profile), label, now);
-		hs_buf_adds(&lockdir, outdir);
-	}
+	if (hs_output_resolve(output, outdir, hs_profile_name(ctx->profile), label, now, &path, &lockdir, e))
+		goto out;
 	if (hs_lock_acquire(lockdir.data, &lock, e))
 		goto out;
 	{

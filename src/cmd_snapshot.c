@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "lock.h"
+#include "output.h"
 #include "log.h"
 #include "metrics.h"
 #include "profile.h"
@@ -81,19 +82,6 @@ static bool hs_label_ok(const char *s)
 		      *s == '.' || *s == '_' || *s == '-'))
 			return false;
 	return true;
-}
-
-/* <dir>/<profile>-<label->YYYYMMDDTHHMMSSZ.tar.zst */
-static void hs_snapshot_name(hs_buf *out, const char *dir, const char *profile, const char *label,
-			     time_t t)
-{
-	struct tm tm;
-	char stamp[32];
-
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	hs_buf_addf(out, "%s%s%s-%s%s%s.tar.zst", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", profile,
-		    label ? label : "", label ? "-" : "", stamp);
 }
 
 /*
@@ -243,26 +231,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		goto out;
 	}
 
-	if (output) {
-		const char *slash = strrchr(output, '/');
-
-		hs_buf_adds(&path, output);
-		if (!slash)
-			hs_buf_adds(&lockdir, ".");
-		else
-			hs_buf_add(&lockdir, output, slash == output ? 1 : (size_t)(slash - output));
-	} else {
-		struct stat st;
-
-		if (!outdir)
-			outdir = ".";
-		if (stat(outdir, &st) || !S_ISDIR(st.st_mode)) {
-			hs_err(e, HS_EXIT_FAILURE, "output folder '%s' is not a folder", outdir);
-			goto out;
-		}
-		hs_snapshot_name(&path, outdir, hs_profile_name(ctx->profile), label, now);
-		hs_buf_adds(&lockdir, outdir);
-	}
+	if (hs_output_resolve(output, outdir, hs_profile_name(ctx->profile), label, now, &path, &lockdir, e))
+		goto out;
 	/* one run at a time per output folder, held until the end (exit 75) */
 	if (hs_lock_acquire(lockdir.data, &lock, e))
 		goto out;
