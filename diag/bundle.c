@@ -40,20 +40,17 @@ int hs_diag_bundle_open(hs_diag_bundle **out, const char *path, const hs_diag_bu
 			hs_error *e)
 {
 	hs_diag_bundle *b = hs_xcalloc(1, sizeof(*b));
-	hs_archive_opts ao;
+	struct stat st;
 
 	*out = NULL;
 	b->o = *o;
 	b->path = hs_xstrdup(path);
 	if (o->redact && hs_redactor_new(&b->red, o->profile->diag ? &o->profile->diag->redact : NULL, e))
 		goto fail;
-	memset(&ao, 0, sizeof(ao));
-	ao.kind = "bundle";
-	ao.profile = hs_profile_name(o->profile);
-	ao.label = o->label;
-	ao.created_at = o->created_at;
-	if (hs_aw_open(&b->aw, path, &ao, e))
+	if (lstat(path, &st) == 0) {
+		hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", path);
 		goto fail;
+	}
 	*out = b;
 	return 0;
 fail:
@@ -622,9 +619,18 @@ int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, h
 {
 	json_t *checks = json_array(), *all = json_array(), *findings = NULL, *report = NULL;
 	hs_buf md = HS_BUF_INIT;
+	hs_archive_opts ao;
 	size_t i;
 	int rc = -1;
 
+	/* only now: no fork() after the writer's threads exist (bundle.h) */
+	memset(&ao, 0, sizeof(ao));
+	ao.kind = "bundle";
+	ao.profile = hs_profile_name(b->o.profile);
+	ao.label = b->o.label;
+	ao.created_at = b->o.created_at;
+	if (!b->aw && hs_aw_open(&b->aw, b->path, &ao, e))
+		goto out;
 	for (i = 0; i < n; i++) {
 		const hs_diag_run *r = &runs[i];
 		json_t *warnings = json_array(), *details;

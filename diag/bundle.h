@@ -45,9 +45,12 @@ typedef struct hs_diag_bundle_opts {
 } hs_diag_bundle_opts;
 
 /*
- * Open the archive writer on path (which must not exist: HS_EXIT_FAILURE)
- * and the redactor.  Nothing appears at path before hs_diag_bundle_write()
- * succeeds.
+ * Check that path does not exist (HS_EXIT_FAILURE) and build the redactor.
+ * The archive writer itself is opened by hs_diag_bundle_write(), after the
+ * collectors' children have ended: the writer starts zstd's worker threads,
+ * and fork() in a process with running threads can hand the child a lock
+ * (malloc's, ASan's allocator's) held for ever.  Nothing appears at path
+ * before hs_diag_bundle_write() succeeds.
  */
 int hs_diag_bundle_open(hs_diag_bundle **out, const char *path, const hs_diag_bundle_opts *o,
 			hs_error *e);

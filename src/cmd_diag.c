@@ -258,7 +258,7 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	bo.created_at = (int64_t)now;
 	bo.since_s = since_s;
 	bo.redact = redact;
-	/* open first: an existing file or an unwritable folder fails before any collecting */
+	/* an existing file fails before any collecting (an unwritable folder failed at the lock) */
 	if (hs_diag_bundle_open(&bundle, path.data, &bo, e))
 		goto out;
 	if (!redact)
