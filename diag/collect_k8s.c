@@ -39,6 +39,8 @@ typedef struct k8_run {
 	hs_diag_out *o;
 	hs_k8s_client *cl;
 	int64_t deadline_ms;     /* no new log fetched after this */
+	int64_t end_ms;          /* no request runs past this */
+	int tmo_ms;              /* one request's timeout, at most */
 	json_t *summary;         /* result: namespace -> {...} */
 	size_t n_logs, n_logs_cut, n_logs_skipped;
 } k8_run;
@@ -65,6 +67,35 @@ static int64_t k8_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_m
 {
 	int64_t budget = ctx->timeout_ms > 0 ? ctx->timeout_ms : def_ms;
 	int64_t margin = budget / 5 > 1000 ? budget / 5 : budget > 2000 ? 1000 : budget / 2;
+
+	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
+}
+
+/*
+ * Before each request: its timeout is what is left until end_ms, at most
+ * tmo_ms, so that a slow API server (or a kubelet serving logs) cannot keep
+ * the collector past its budget and lose everything already collected.
+ * False when nothing is left.
+ */
+static bool k8_time_left(k8_run *run)
+{
+	int64_t left = run->end_ms - k8_now_ms();
+
+	if (left < 200)
+		return false;
+	hs_http_client_set_timeout(run->cl->http, left < run->tmo_ms ? (long)left : (long)run->tmo_ms);
+	return true;
+}
+
+/*
+ * When no request may still run: the budget's end less a tenth of it (at
+ * most 5 s, at least 250 ms) to write what was collected before the runner
+ * kills the child.
+ */
+static int64_t k8_budget_end(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_ms)
+{
+	int64_t budget = ctx->timeout_ms > 0 ? ctx->timeout_ms : def_ms;
+	int64_t margin = budget / 10 > 5000 ? 5000 : budget / 10 < 250 ? 250 : budget / 10;
 
 	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
 }
@@ -213,6 +244,11 @@ static int k8_list(k8_run *run, const char *ns, const char *group, const char *v
 		rq.query = q.data;
 	}
 	hs_error_init(&le);
+	if (!k8_time_left(run)) {
+		free(rv);
+		hs_buf_release(&q);
+		return hs_err(e, HS_EXIT_FAILURE, "time budget spent before listing %s", resource);
+	}
 	if (hs_k8s_list(run->cl, &rq, items, &rv, &le)) {
 		*items = NULL;
 		if (strstr(le.msg, "forbidden (403)") || strstr(le.msg, "not found (404)")) {
@@ -314,7 +350,7 @@ static int k8_log(k8_run *run, const hs_profile_k8s_ns *pns, const char *pod, co
 	hs_error le;
 	int rc = -1;
 
-	if (k8_now_ms() >= run->deadline_ms) {
+	if (k8_now_ms() >= run->deadline_ms || !k8_time_left(run)) {
 		json_object_set_new(cinfo, key, json_string("not read: time budget nearly spent"));
 		run->n_logs_skipped++;
 		return 0;
@@ -585,9 +621,11 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	run.o = o;
 	run.summary = json_object();
 	run.deadline_ms = k8_deadline(ctx, t0, 60000);
+	run.end_ms = k8_budget_end(ctx, t0, 60000);
 	/* one request may take at most a third of the budget */
 	if (ctx->timeout_ms > 0 && ctx->timeout_ms / 3 < tmo)
 		tmo = ctx->timeout_ms / 3 > 500 ? ctx->timeout_ms / 3 : 500;
+	run.tmo_ms = tmo;
 	if (hs_k8s_client_new(&run.cl, pk->kubeconfig, pk->context, tmo, e))
 		goto out;
 	for (size_t i = 0; i < pk->n_namespaces; i++) {

@@ -15,6 +15,7 @@
 struct hs_http_client {
 	CURL *curl;
 	char *auth_header;
+	long connect_timeout_ms;
 };
 
 /* Per-request state handed to curl's callbacks. */
@@ -57,6 +58,17 @@ static CURLcode hs_http_blob(CURL *curl, CURLoption opt, const void *data, size_
 	blob.len = len;
 	blob.flags = CURL_BLOB_COPY;
 	return curl_easy_setopt(curl, opt, &blob);
+}
+
+void hs_http_client_set_timeout(hs_http_client *c, long timeout_ms)
+{
+	if (!c || timeout_ms <= 0)
+		return;
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (c->connect_timeout_ms > timeout_ms)
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	else
+		curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 }
 
 /*
@@ -102,6 +114,7 @@ int hs_http_client_new(hs_http_client **out, const hs_http_opts *o, hs_error *e)
 		rc = curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, connect);
+	c->connect_timeout_ms = connect;
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	if (rc == CURLE_OK)

@@ -54,6 +54,13 @@ typedef struct hs_http_response {
 int hs_http_client_new(hs_http_client **out, const hs_http_opts *o, hs_error *e);
 void hs_http_client_free(hs_http_client *c);
 
+/*
+ * Change the whole-request timeout of the next requests (ms, > 0); the
+ * connect timeout stays at most this.  For a caller with a deadline: no
+ * request may outlive it.
+ */
+void hs_http_client_set_timeout(hs_http_client *c, long timeout_ms);
+
 /* Initialise r (empty body, status 0). */
 void hs_http_response_init(hs_http_response *r);
 /* Release the body; r can be reused after hs_http_response_init. */
