@@ -2,8 +2,8 @@
  * cmd_diff.c - `hivesnap diff A B [--only SOURCES] [--details] [--limit N] [--json]`.
  *
  * What changed from archive A (older) to archive B (newer).  Both archives
- * are read through and verified in full (one pass each, which also spools
- * the entries to compare) before anything is printed, so nothing is ever
+ * are read through and verified in full (one pass each, during which the
+ * entries are compared) before anything is printed, so nothing is ever
  * printed as a diff of a corrupt archive (exit 4).  Then:
  *
  *  1. entry level, from the two manifests: entries only in B (added), only
@@ -16,9 +16,10 @@
  *     document (_id) and their .metadata.json (options, indexes by name),
  *     kafka/groups/<group>.json partition by partition,
  *     k8s ConfigMaps key by key and Deployments / HPAs field by field.
- *     Both sides are spooled to unlinked temporary files on the verifying
- *     pass, then merged as streams, so memory stays bounded whatever the
- *     sizes.
+ *     Both archives are read once, in step, and a changed entry is merged
+ *     straight from the two readers as it comes (an entry whose partner
+ *     comes later in the other archive waits in an unlinked temporary
+ *     file), so memory stays bounded whatever the sizes.
  *
  * The text report is a summary table (one line per changed entry: a
  * collection, a Redis db, a group, an object), then with --details the
@@ -80,12 +81,16 @@ const char hs_cmd_diff_usage[] =
 
 static const char *const hs_diff_sources[] = { "mongo", "redis", "kafka", "k8s", "diag", NULL };
 
-/* A changed entry whose records are compared, with both sides spooled. */
+/*
+ * A changed entry whose records are compared; off and len say where a
+ * side's bytes are in its spool file when they had to wait for the other
+ * side's (hs_diff_merge).
+ */
 typedef struct hs_diff_spool {
 	const char *name;    /* borrowed from the manifest */
 	json_t *change;      /* borrowed: its object in the changes array */
 	off_t off[2], len[2];/* where A's and B's bytes are in the side's spool file */
-	bool seen[2];
+	bool seen[2];        /* the side's reader has reached the entry */
 } hs_diff_spool;
 
 /*
@@ -311,62 +316,143 @@ static json_t *hs_diff_change(const char *name, const json_t *ent, const char *c
 }
 
 /*
- * Read archive path once, to its end, so it is verified whole (checksums,
- * manifest, SHA256SUMS, index frame: hs_reader_next returning 0), and copy
- * each spooled entry's bytes to the side's spool file on the way (index:
- * entry name -> its position in sp).
+ * One archive, read once from start to end while the changed entries are
+ * merged: its reader, its current entry to compare (or the end), the
+ * spool for entries whose partner in the other archive comes later, and
+ * the error the reader stopped on.
  */
-static int hs_diff_spool_side(const char *path, hs_diff_spool *sp, size_t nsp, const json_t *index,
-			      int side, FILE *spool, hs_error *e)
-{
-	hs_reader *r = NULL;
+typedef struct hs_diff_side {
+	const char *path;
+	hs_reader *r;
 	hs_reader_entry ent;
-	char *chunk = NULL;
-	const json_t *at;
-	off_t pos = 0;
-	size_t i;
-	ssize_t n;
-	int rc = -1, more;
+	size_t cur;          /* ent's position in the spool table */
+	int more;            /* 1: ent is current; 0: read to its end and verified; -1: failed */
+	FILE *spool;         /* NULL until an entry must wait for its partner */
+	off_t spool_len;
+	hs_error err;        /* why the reader failed (more == -1) */
+} hs_diff_side;
 
-	if (hs_reader_open(&r, path, e))
+/* The current entry of a side read as a stream, straight from its reader. */
+typedef struct hs_diff_stream {
+	hs_diff_side *side;
+	char buf[HS_DIFF_CHUNK * 4]; /* the stream's buffer */
+} hs_diff_stream;
+
+static ssize_t hs_diff_live_read(void *cookie, char *buf, size_t n)
+{
+	hs_diff_side *s = ((hs_diff_stream *)cookie)->side;
+	ssize_t got;
+
+	if (s->more < 0)
+		return -1;
+	got = hs_reader_read(s->r, buf, n, &s->err);
+	if (got < 0)
+		s->more = -1;
+	return got;
+}
+
+static int hs_diff_live_close(void *cookie)
+{
+	free(cookie);
+	return 0;
+}
+
+/* A read-only stream over the side's current entry; NULL on failure. */
+static FILE *hs_diff_live_open(hs_diff_side *s)
+{
+	static const cookie_io_functions_t fns = { .read = hs_diff_live_read,
+						    .close = hs_diff_live_close };
+	hs_diff_stream *lv = hs_xcalloc(1, sizeof(*lv));
+	FILE *f;
+
+	lv->side = s;
+	f = fopencookie(lv, "r", fns);
+	if (!f)
+		free(lv);
+	else
+		setvbuf(f, lv->buf, _IOFBF, sizeof(lv->buf));
+	return f;
+}
+
+/*
+ * Move a side to its next entry to compare (one in index: entry name ->
+ * position in the spool table), reading and verifying what lies between;
+ * at the archive's end the reader has checked it whole (more == 0).
+ */
+static void hs_diff_advance(hs_diff_side *s, const json_t *index, hs_diff_spool *sp, int side)
+{
+	const json_t *at;
+
+	while (s->more >= 0 && (s->more = hs_reader_next(s->r, &s->ent, &s->err)) == 1)
+		if ((at = json_object_get(index, s->ent.name))) {
+			s->cur = (size_t)json_integer_value(at);
+			sp[s->cur].seen[side] = true;
+			return;
+		}
+}
+
+/*
+ * Copy the side's current entry to its spool file (created on first use),
+ * for a partner that comes later in the other archive.  A reader failure
+ * is left in s (more == -1); e gets a write failure.
+ */
+static int hs_diff_spool_entry(hs_diff_side *s, hs_diff_spool *sp, int side, hs_error *e)
+{
+	char *chunk = NULL;
+	ssize_t n;
+	int rc = -1;
+
+	if (!s->spool && !(s->spool = tmpfile())) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "diff: cannot create a temporary file");
 		goto out;
+	}
 	chunk = hs_xmalloc(HS_DIFF_CHUNK);
-	while ((more = hs_reader_next(r, &ent, e)) == 1) {
-		if (!(at = json_object_get(index, ent.name)))
-			continue;
-		i = (size_t)json_integer_value(at);
-		sp[i].off[side] = pos;
-		while ((n = hs_reader_read(r, chunk, HS_DIFF_CHUNK, e)) > 0) {
-			if (fwrite(chunk, 1, (size_t)n, spool) != (size_t)n) {
-				hs_err_errno(e, HS_EXIT_FAILURE, errno,
-					     "cannot diff '%s': cannot write the temporary file", ent.name);
-				goto out;
-			}
-			pos += n;
-		}
-		if (n < 0)
-			goto out;
-		sp[i].len[side] = pos - sp[i].off[side];
-		sp[i].seen[side] = true;
-	}
-	if (more < 0)
-		goto out;
-	if (fflush(spool)) {
-		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot write the temporary file",
-			     path);
-		goto out;
-	}
-	for (i = 0; i < nsp; i++)
-		if (!sp[i].seen[side]) {
-			hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': entry '%s' is missing", path,
-			       sp[i].name);
+	sp->off[side] = s->spool_len;
+	while ((n = hs_reader_read(s->r, chunk, HS_DIFF_CHUNK, &s->err)) > 0) {
+		if (fwrite(chunk, 1, (size_t)n, s->spool) != (size_t)n) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno,
+				     "cannot diff '%s': cannot write the temporary file", s->ent.name);
 			goto out;
 		}
+		s->spool_len += n;
+	}
+	if (n < 0) {
+		s->more = -1;
+		hs_err(e, s->err.code, "%s", s->err.msg);
+		goto out;
+	}
+	sp->len[side] = s->spool_len - sp->off[side];
+	if (fflush(s->spool)) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno,
+			     "cannot diff '%s': cannot write the temporary file", s->ent.name);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(chunk);
-	hs_reader_free(r);
 	return rc;
+}
+
+/*
+ * After the merge stopped, early or not: read both archives to their end
+ * so each is verified whole, then say which error wins, in the order of
+ * checking them one after the other: A corrupt, B corrupt, then err (a
+ * record or write error of the merge, when failed).  Returns 0 when both
+ * verified and nothing failed.
+ */
+static int hs_diff_settle(hs_diff_side side[2], bool failed, hs_error *e)
+{
+	hs_reader_entry ent;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		while (side[k].more == 1)
+			side[k].more = hs_reader_next(side[k].r, &ent, &side[k].err);
+	for (k = 0; k < 2; k++)
+		if (side[k].more < 0)
+			return hs_err(e, side[k].err.code ? side[k].err.code : HS_EXIT_INTEGRITY, "%s",
+				      side[k].err.msg);
+	return failed ? -1 : 0;
 }
 
 /* "topic[partition]" for a Kafka item key; the caller frees it. */
@@ -586,6 +672,137 @@ static void hs_diff_live_cleanup(hs_buf *dir, hs_buf *path)
 	hs_buf_release(path);
 }
 
+/*
+ * Compare one changed entry from its two streams with the module for its
+ * kind (diff.h) and put the counts, items, patterns and "what" into its
+ * change record.  Redis counts per pattern need the profile, loaded the
+ * first time (-p, else the built-in one).
+ */
+static int hs_diff_compare(hs_diff_spool *sp, FILE *fa, FILE *fb, hs_ctx *ctx,
+			   const hs_diff_opts *dopts, hs_error *e)
+{
+	int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
+		!strncmp(sp->name, "redis/", 6) ? hs_diff_redis :
+		!strncmp(sp->name, "kafka/", 6) ? hs_diff_kafka :
+		!strncmp(sp->name, "k8s/", 4) ? hs_diff_k8s :
+		hs_diff_has_suffix(sp->name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
+	const hs_strlist *pats = NULL;
+	json_t *res = NULL;
+	int rc = -1;
+
+	if (!fa || !fb) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot open a stream", sp->name);
+		goto out;
+	}
+	res = json_object();
+	if (fn == hs_diff_redis) {
+		if (hs_cli_load_profile(ctx, e))
+			goto out;
+		pats = hs_diff_redis_patterns(ctx->profile, sp->name);
+		if (hs_diff_redis_by_pattern(fa, fb, sp->name, dopts, pats ? pats->v : NULL,
+					     pats ? pats->n : 0, res, e))
+			goto out;
+	} else if (fn(fa, fb, sp->name, dopts, res, e)) {
+		goto out;
+	}
+	json_object_set(sp->change, "added", json_object_get(res, "added"));
+	json_object_set(sp->change, "removed", json_object_get(res, "removed"));
+	json_object_set(sp->change, "changed", json_object_get(res, "changed"));
+	if (dopts->details)
+		json_object_set(sp->change, "items", json_object_get(res, "items"));
+	if (json_object_get(res, "patterns"))
+		json_object_set(sp->change, "patterns", json_object_get(res, "patterns"));
+	if (json_object_get(res, "what"))
+		json_object_set(sp->change, "what", json_object_get(res, "what"));
+	rc = 0;
+out:
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	json_decref(res);
+	return rc;
+}
+
+/*
+ * Read both archives once each, in step, and compare the changed entries
+ * (sp, nsp; index: name -> position in sp) as they come.  When both are at
+ * the same entry (two snapshots of one profile keep one order), it is
+ * merged straight from the two readers; otherwise the entry whose partner
+ * is not read yet is spooled to a temporary file and merged from there
+ * when the partner comes.  Both archives are always read to their end
+ * (verified whole) before this returns, and an integrity error wins over
+ * any other (hs_diff_settle).
+ */
+static int hs_diff_merge(const char *pa, const char *pb, hs_diff_spool *sp, size_t nsp,
+			 const json_t *index, hs_ctx *ctx, const hs_diff_opts *dopts, hs_error *e)
+{
+	hs_diff_side side[2];
+	bool failed = true;
+	size_t i;
+	int k, rc = -1;
+
+	memset(side, 0, sizeof(side));
+	side[0].path = pa;
+	side[1].path = pb;
+	for (k = 0; k < 2; k++) {
+		hs_error_init(&side[k].err);
+		side[k].more = -1;
+		if (hs_reader_open(&side[k].r, side[k].path, &side[k].err))
+			goto settle;
+		side[k].more = 1;
+		hs_diff_advance(&side[k], index, sp, k);
+	}
+	for (;;) {
+		hs_diff_side *a = &side[0], *b = &side[1];
+
+		if (a->more < 0 || b->more < 0)
+			goto settle;
+		if (a->more == 0 && b->more == 0)
+			break;
+		if (a->more == 1 && b->more == 1 && a->cur == b->cur) {
+			if (hs_diff_compare(&sp[a->cur], hs_diff_live_open(a), hs_diff_live_open(b), ctx,
+					    dopts, e))
+				goto settle;
+			hs_diff_advance(a, index, sp, 0);
+			hs_diff_advance(b, index, sp, 1);
+		} else if (a->more == 1 && sp[a->cur].seen[1]) {
+			if (hs_diff_compare(&sp[a->cur], hs_diff_live_open(a),
+					    hs_diff_slice_open(b->spool, sp[a->cur].off[1], sp[a->cur].len[1]),
+					    ctx, dopts, e))
+				goto settle;
+			hs_diff_advance(a, index, sp, 0);
+		} else if (b->more == 1 && sp[b->cur].seen[0]) {
+			if (hs_diff_compare(&sp[b->cur],
+					    hs_diff_slice_open(a->spool, sp[b->cur].off[0], sp[b->cur].len[0]),
+					    hs_diff_live_open(b), ctx, dopts, e))
+				goto settle;
+			hs_diff_advance(b, index, sp, 1);
+		} else {
+			k = a->more == 1 ? 0 : 1;
+			if (hs_diff_spool_entry(&side[k], &sp[side[k].cur], k, e))
+				goto settle;
+			hs_diff_advance(&side[k], index, sp, k);
+		}
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < nsp; i++)
+			if (!sp[i].seen[k]) {
+				hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': entry '%s' is missing",
+				       side[k].path, sp[i].name);
+				goto settle;
+			}
+	failed = false;
+settle:
+	rc = hs_diff_settle(side, failed, e);
+	for (k = 0; k < 2; k++) {
+		if (side[k].spool)
+			fclose(side[k].spool);
+		hs_reader_free(side[k].r);
+	}
+	return rc;
+}
+
 /* See hs_cmd_diff_usage. */
 int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 {
@@ -600,7 +817,6 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	};
 	json_t *ma = NULL, *mb = NULL, *ea = NULL, *eb = NULL, *changes = NULL, *report = NULL;
 	hs_diff_spool *sp = NULL;
-	FILE *spool[2] = { NULL, NULL };
 	json_t *spindex = NULL;
 	size_t nsp = 0, i;
 	hs_diff_opts dopts = { .details = false, .limit = HS_DIFF_DEFAULT_LIMIT,
@@ -657,9 +873,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 	/*
 	 * Nothing is printed before both archives have been read through and
-	 * verified whole: by hs_diff_spool_side(), which spools the entries to
-	 * compare on the same pass.  With --live, A is verified before anything
-	 * is captured.
+	 * verified whole: by hs_diff_merge(), which compares the entries on the
+	 * same pass.  With --live, A is verified before anything is captured.
 	 */
 	if (live) {
 		if (hs_archive_verify(a, e) || hs_diff_live(ctx, mask, &livedir, &livepath, e))
@@ -706,60 +921,8 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	spindex = json_object();
 	for (i = 0; i < nsp; i++)
 		json_object_set_new(spindex, sp[i].name, json_integer((json_int_t)i));
-	if (!(spool[0] = tmpfile()) || !(spool[1] = tmpfile())) {
-		hs_err_errno(e, HS_EXIT_FAILURE, errno, "diff: cannot create a temporary file");
+	if (hs_diff_merge(a, b, sp, nsp, spindex, ctx, &dopts, e))
 		goto out;
-	}
-	if (hs_diff_spool_side(a, sp, nsp, spindex, 0, spool[0], e) ||
-	    hs_diff_spool_side(b, sp, nsp, spindex, 1, spool[1], e))
-		goto out;
-	/* Redis counts per pattern of the profile (-p, else the built-in one) */
-	for (i = 0; i < nsp; i++)
-		if (!strncmp(sp[i].name, "redis/", 6) && hs_cli_load_profile(ctx, e))
-			goto out;
-	for (i = 0; i < nsp; i++) {
-		json_t *res = json_object();
-		FILE *fa = hs_diff_slice_open(spool[0], sp[i].off[0], sp[i].len[0]);
-		FILE *fb = hs_diff_slice_open(spool[1], sp[i].off[1], sp[i].len[1]);
-		int frc;
-
-		int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
-			!strncmp(sp[i].name, "redis/", 6) ? hs_diff_redis :
-			!strncmp(sp[i].name, "kafka/", 6) ? hs_diff_kafka :
-			!strncmp(sp[i].name, "k8s/", 4) ? hs_diff_k8s :
-			hs_diff_has_suffix(sp[i].name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
-
-		const hs_strlist *pats = NULL;
-
-		if (fn == hs_diff_redis)
-			pats = hs_diff_redis_patterns(ctx->profile, sp[i].name);
-		if (!fa || !fb)
-			frc = hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot read the temporary file",
-					   sp[i].name);
-		else if (fn == hs_diff_redis)
-			frc = hs_diff_redis_by_pattern(fa, fb, sp[i].name, &dopts, pats ? pats->v : NULL,
-						       pats ? pats->n : 0, res, e);
-		else
-			frc = fn(fa, fb, sp[i].name, &dopts, res, e);
-		if (fa)
-			fclose(fa);
-		if (fb)
-			fclose(fb);
-		if (frc) {
-			json_decref(res);
-			goto out;
-		}
-		json_object_set(sp[i].change, "added", json_object_get(res, "added"));
-		json_object_set(sp[i].change, "removed", json_object_get(res, "removed"));
-		json_object_set(sp[i].change, "changed", json_object_get(res, "changed"));
-		if (dopts.details)
-			json_object_set(sp[i].change, "items", json_object_get(res, "items"));
-		if (json_object_get(res, "patterns"))
-			json_object_set(sp[i].change, "patterns", json_object_get(res, "patterns"));
-		if (json_object_get(res, "what"))
-			json_object_set(sp[i].change, "what", json_object_get(res, "what"));
-		json_decref(res);
-	}
 	/* an entry whose records are all equal (expiry jitter) is no change */
 	for (i = json_array_size(changes); i-- > 0;) {
 		ent = json_array_get(changes, i);
@@ -793,10 +956,6 @@ int hs_cmd_diff(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	rc = json_array_size(changes) ? HS_EXIT_DIFFER : HS_EXIT_OK;
 out:
-	if (spool[0])
-		fclose(spool[0]);
-	if (spool[1])
-		fclose(spool[1]);
 	json_decref(spindex);
 	free(sp);
 	json_decref(report);
