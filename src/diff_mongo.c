@@ -28,14 +28,21 @@
 
 #define HS_MDIFF_MAX_DOC (48 * 1024 * 1024)
 
-/* One side of the merge: its file, current document and the previous _id. */
+/*
+ * One side of the merge: its file, current document and the previous one
+ * (for the order check), each with its _id found once.  The two buffers
+ * are swapped and reused from document to document.
+ */
 typedef struct hs_mdiff_side {
 	FILE *f;
 	unsigned long docno;
-	uint8_t *doc;        /* current document, NULL at the end */
-	uint32_t len;
-	uint8_t *prev;       /* the previous document, for the order check */
-	uint32_t prevlen;
+	uint8_t *doc;        /* current document (valid when have) */
+	uint32_t len, cap;
+	bson_iter_t id;      /* its _id */
+	bool have;           /* a current document (false at the end) */
+	uint8_t *prev;       /* the previous document (valid when docno > 1) */
+	uint32_t prevlen, prevcap;
+	bson_iter_t previd;
 } hs_mdiff_side;
 
 /* The canonical type class of a BSON type, as the server orders them. */
@@ -185,28 +192,20 @@ static bool hs_mdiff_id(const uint8_t *doc, uint32_t len, bson_iter_t *it)
 	return bson_iter_init_from_data(it, doc, len) && bson_iter_find(it, "_id");
 }
 
-/* Compare the _id of two documents. */
-static int hs_mdiff_id_cmp(const uint8_t *a, uint32_t la, const uint8_t *b, uint32_t lb)
-{
-	bson_iter_t ia, ib;
-
-	hs_mdiff_id(a, la, &ia);
-	hs_mdiff_id(b, lb, &ib);
-	return hs_mdiff_value_cmp(&ia, &ib);
-}
-
-/* Read the next document of a side into s->doc (NULL at the end). */
+/* Read the next document of a side into s->doc (s->have false at the end). */
 static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, hs_error *e)
 {
-	uint8_t hdr[4];
+	uint8_t hdr[4], *t;
 	size_t n;
-	uint32_t len;
-	bson_iter_t it;
+	uint32_t len, tc;
 
-	free(s->prev);
-	s->prev = s->doc;
-	s->prevlen = s->len;
-	s->doc = NULL;
+	if (s->have) {
+		t = s->prev, s->prev = s->doc, s->doc = t;
+		tc = s->prevcap, s->prevcap = s->cap, s->cap = tc;
+		s->prevlen = s->len;
+		s->previd = s->id;   /* points into the buffer now held as prev */
+	}
+	s->have = false;
 	s->len = 0;
 	n = fread(hdr, 1, 4, s->f);
 	if (n == 0 && feof(s->f))
@@ -219,7 +218,11 @@ static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, 
 	if (len < 5 || len > HS_MDIFF_MAX_DOC)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has a bad length %u",
 			      name, which, s->docno, len);
-	s->doc = hs_xmalloc(len);
+	if (len > s->cap) {
+		free(s->doc);
+		s->cap = len < 4096 ? 4096 : len;
+		s->doc = hs_xmalloc(s->cap);
+	}
 	s->len = len;
 	memcpy(s->doc, hdr, 4);
 	if (fread(s->doc + 4, 1, len - 4, s->f) != len - 4)
@@ -230,12 +233,13 @@ static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, 
 	 * verified, and bson_iter checks every length it follows, so a damaged
 	 * document stops iteration instead of reading out of bounds.
 	 */
-	if (s->doc[len - 1] != 0 || !hs_mdiff_id(s->doc, len, &it))
+	if (s->doc[len - 1] != 0 || !hs_mdiff_id(s->doc, len, &s->id))
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has no _id or is not BSON",
 			      name, which, s->docno);
-	if (s->prev && hs_mdiff_id_cmp(s->prev, s->prevlen, s->doc, s->len) >= 0)
+	if (s->docno > 1 && hs_mdiff_value_cmp(&s->previd, &s->id) >= 0)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is not sorted by _id",
 			      name, which, s->docno);
+	s->have = true;
 	return 0;
 }
 
@@ -323,8 +327,8 @@ int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 
 	if (hs_mdiff_next(&sa, name, "A", e) || hs_mdiff_next(&sb, name, "B", e))
 		goto out;
-	while (sa.doc || sb.doc) {
-		int c = !sa.doc ? 1 : !sb.doc ? -1 : hs_mdiff_id_cmp(sa.doc, sa.len, sb.doc, sb.len);
+	while (sa.have || sb.have) {
+		int c = !sa.have ? 1 : !sb.have ? -1 : hs_mdiff_value_cmp(&sa.id, &sb.id);
 
 		if (c < 0) {
 			hs_mdiff_item(out, opts, "removed", sa.doc, sa.len, NULL);
@@ -343,7 +347,7 @@ int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 		}
 	}
 	if (ferror(a) || ferror(b)) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error on the spooled copy", name);
+		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error", name);
 		goto out;
 	}
 	rc = 0;
