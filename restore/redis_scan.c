@@ -5,6 +5,7 @@
  * \u surrogate pairs to UTF-8), so neither a record nor a value is ever
  * held whole unless the caller asks (hs_rscan_raw).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,6 +399,9 @@ int hs_rscan_raw(hs_rscan *s, hs_buf *out)
 	return sc_value(s, out);
 }
 
+/* The member name just read (s->name) is the literal lit. */
+#define IS(lit) (s->name.len == sizeof(lit) - 1 && !memcmp(s->name.data, lit, sizeof(lit) - 1))
+
 int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 {
 	bool have_key = false;
@@ -416,7 +420,6 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 		hs_buf_reset(&s->name);
 		if (sc_string(s, &s->name) || sc_expect(s, ':'))
 			return -1;
-#define IS(lit) (s->name.len == sizeof(lit) - 1 && !memcmp(s->name.data, lit, sizeof(lit) - 1))
 		if (IS("value"))
 			return have_key && h->type[0] ? 1 : -1;
 		if (IS("key")) {
@@ -434,18 +437,22 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 
 			if (sc_token(s, num, sizeof(num)))
 				return -1;
+			/* a repeated member replaces the earlier one, as in jansson (diff) */
+			h->has_exp = false;
+			h->exp_ms = -1;
 			if (strcmp(num, "null")) {
-				if (!((num[0] >= '0' && num[0] <= '9') || num[0] == '-') || strpbrk(num, ".eE"))
+				/* unix ms >= 0 (schemas/redis-record.schema.json): the restore subtracts from it */
+				if (num[0] < '0' || num[0] > '9' || strpbrk(num, ".eE"))
 					return -1;
+				errno = 0;
 				h->exp_ms = strtoll(num, &end, 10);
-				if (*end)
+				if (*end || errno)
 					return -1;
 				h->has_exp = true;
 			}
 		} else if (sc_value(s, NULL)) {
 			return -1;
 		}
-#undef IS
 		if (sc_expect(s, ','))
 			return -1;
 	}
@@ -465,7 +472,13 @@ int hs_rscan_end(hs_rscan *s)
 			return -1;
 		s->pos++;
 		hs_buf_reset(&s->name);
-		if (sc_string(s, &s->name) || sc_expect(s, ':') || sc_value(s, NULL))
+		if (sc_string(s, &s->name) || sc_expect(s, ':'))
+			return -1;
+		/*
+		 * A record member again after the value: jansson (diff) would take
+		 * this one and the restore has used the first: refuse the record.
+		 */
+		if (IS("key") || IS("type") || IS("expire_at_ms") || IS("value") || sc_value(s, NULL))
 			return -1;
 	}
 	c = sc_ws(s);
