@@ -10,8 +10,10 @@
  * hs_rscan_end().  No JSON tree is built, so a record costs no allocation
  * beyond the caller's buffers.  Records are those written by
  * hs_redis_record_begin(): members key, type, expire_at_ms, value (value
- * last; unknown members before it are skipped); byte strings are JSON
- * strings or {"$base64":"..."}.
+ * last; unknown members before and after it are skipped, a repeated member
+ * before it replaces the earlier one as in jansson, and key, type,
+ * expire_at_ms or value again after it is an error); expire_at_ms is null or
+ * an integer 0..INT64_MAX; byte strings are JSON strings or {"$base64":"..."}.
  *
  * Errors: the calls return -1; hs_rscan_ioerr() tells a read error of the
  * archive (e set by the reader) from malformed JSON (e not set: the caller
