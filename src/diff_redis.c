@@ -99,11 +99,14 @@ static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, 
 	static const char head[] = "{\"key\":\"";
 	const char *q;
 	ssize_t n;
+	hs_buf t;
 
 	json_decref(s->rec);
 	s->rec = NULL;
-	hs_buf_reset(&s->prev);
-	hs_buf_add(&s->prev, s->key.data, s->key.len);
+	/* the key becomes the previous key: swap the buffers, no copy */
+	t = s->prev;
+	s->prev = s->key;
+	s->key = t;
 	n = getline(&s->line, &s->cap, s->f);
 	s->have = n >= 0;
 	if (n < 0)
@@ -349,7 +352,7 @@ static int hs_rdiff_run(FILE *a, FILE *b, const char *name, const hs_diff_opts *
 		}
 	}
 	if (ferror(a) || ferror(b)) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error on the spooled copy", name);
+		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error", name);
 		goto out;
 	}
 	if (pp)
