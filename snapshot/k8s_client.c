@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "k8s_common.h"
 #include "log.h"
@@ -165,6 +167,45 @@ static void hs_k8s_url(hs_buf *b, const hs_k8s_client *c, const hs_k8s_req *rq)
 		hs_buf_addf(b, "?%s", rq->query);
 }
 
+/*
+ * What a transport failure (libcurl's reason text) means in plain words,
+ * and whether it can have come after the request reached the server:
+ * anything but a failure to resolve, connect or finish the TLS handshake
+ * can.  A write that failed so may have been applied, and the caller's
+ * report must not say it was not.
+ */
+static const char *hs_k8s_transport_hint(const char *reason, bool *maybe_sent)
+{
+	static const struct {
+		CURLcode code;
+		bool sent;
+		const char *hint;
+	} known[] = {
+		{ CURLE_COULDNT_RESOLVE_HOST, false, "" },
+		{ CURLE_COULDNT_CONNECT, false, " (nothing listens: the API server is down or unreachable)" },
+		{ CURLE_SSL_CONNECT_ERROR, false, " (the TLS handshake failed)" },
+		{ CURLE_PEER_FAILED_VERIFICATION, false, "" },
+		{ CURLE_SSL_CERTPROBLEM, false, "" },
+		{ CURLE_SSL_CACERT_BADFILE, false, "" },
+		{ CURLE_OPERATION_TIMEDOUT, true, " (no answer within the request timeout, k8s.timeout_ms)" },
+		{ CURLE_PARTIAL_FILE, true, " (the connection closed in the middle of the answer)" },
+		{ CURLE_GOT_NOTHING, true, " (the connection closed without an answer)" },
+		{ CURLE_RECV_ERROR, true, " (the connection broke)" },
+		{ CURLE_SEND_ERROR, true, " (the connection broke)" },
+		{ CURLE_HTTP2, true, " (the connection broke)" },
+		{ CURLE_HTTP2_STREAM, true, " (the connection broke)" },
+	};
+	size_t i;
+
+	*maybe_sent = true;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(reason, curl_easy_strerror(known[i].code))) {
+			*maybe_sent = known[i].sent;
+			return known[i].hint;
+		}
+	return "";
+}
+
 int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 		const char *content_type, const char *body, json_t **out, hs_buf *raw,
 		size_t max_bytes, long *status, hs_error *e)
@@ -189,11 +230,16 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 			hs_buf res = HS_BUF_INIT, subj = HS_BUF_INIT;
 			char reason[HS_ERROR_MSG_MAX];
 
+			const char *hint;
+			bool sent;
+
 			snprintf(reason, sizeof(reason), "%s", why ? why + 3 : e->msg);
+			hint = hs_k8s_transport_hint(reason, &sent);
 			hs_k8s_resource_name(&res, rq);
 			hs_k8s_subject(&subj, rq);
-			hs_err(e, e->code, "cannot %s %s %s: API server '%s': %s", rq->verb, res.data, subj.data,
-			       c->kc->server, reason);
+			hs_err(e, e->code, "cannot %s %s %s: API server '%s': %s%s%s", rq->verb, res.data, subj.data,
+			       c->kc->server, reason, hint, strcmp(method, "GET") && sent ?
+			       "; the request was sent, so the change may have been applied" : "");
 			hs_buf_release(&res);
 			hs_buf_release(&subj);
 			goto out;
