@@ -182,7 +182,7 @@ static const char *hs_k8s_transport_hint(const char *reason, bool *maybe_sent)
 		const char *hint;
 	} known[] = {
 		{ CURLE_COULDNT_RESOLVE_HOST, false, "" },
-		{ CURLE_COULDNT_CONNECT, false, " (nothing listens: the API server is down or unreachable)" },
+		{ CURLE_COULDNT_CONNECT, false, " (the API server is down or unreachable)" },
 		{ CURLE_SSL_CONNECT_ERROR, false, " (the TLS handshake failed)" },
 		{ CURLE_PEER_FAILED_VERIFICATION, false, "" },
 		{ CURLE_SSL_CERTPROBLEM, false, "" },
@@ -229,7 +229,6 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 			const char *why = strstr(e->msg, "': ");
 			hs_buf res = HS_BUF_INIT, subj = HS_BUF_INIT;
 			char reason[HS_ERROR_MSG_MAX];
-
 			const char *hint;
 			bool sent;
 

@@ -18,6 +18,7 @@
  * it that way or not.  The archive is verified whole first.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,34 @@ static int hs_rb_put_cm(hs_rb *rb, const char *name, json_t *obj, hs_error *e)
 	return rc;
 }
 
+/*
+ * A call failed while acting: a "failed" step for target with the error,
+ * then "not-applied" for the ConfigMaps from index from on and for the
+ * Deployment (deployment, NULL when it was not to change or is the one
+ * that failed), as the restore reports it.
+ */
+static void hs_rb_stopped(hs_rb *rb, json_t *done, const char *target, const char *why, size_t from,
+			  const char *deployment)
+{
+	hs_buf t = HS_BUF_INIT;
+	json_t *it;
+	size_t i;
+
+	json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", target, "action", "failed", "detail", why));
+	json_array_foreach(rb->cms, i, it) {
+		if (i < from)
+			continue;
+		hs_buf_reset(&t);
+		hs_buf_addf(&t, "%s/configmap/%s", rb->ns, json_string_value(json_object_get(it, "name")));
+		json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", t.data, "action", "not-applied",
+						      "detail", "stopped before"));
+	}
+	if (deployment)
+		json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", deployment, "action",
+						      "not-applied", "detail", "stopped before"));
+	hs_buf_release(&t);
+}
+
 /* Print steps as the restore command does. */
 static void hs_rb_print(FILE *out, const json_t *steps)
 {
@@ -222,7 +251,7 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_k8s_req get;
 	const char *cur, *cause, *k;
 	long current = 0, target = 0;
-	bool nothing;
+	bool nothing, stopped = false;
 	char *endp, *body = NULL;
 	int c, rc = -1;
 	size_t i;
@@ -360,12 +389,15 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			hs_buf_reset(&d);
 			hs_buf_addf(&d, "%s/configmap/%s", rb.ns, json_string_value(json_object_get(it, "name")));
 			if (hs_rb_put_cm(&rb, json_string_value(json_object_get(it, "name")), json_object_get(it, "obj"),
-					 e) < 0)
-				goto out;
+					 e) < 0) {
+				hs_rb_stopped(&rb, done, d.data, e->msg, i + 1, nothing ? NULL : t.data);
+				stopped = true;
+				break;
+			}
 			json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", d.data, "action", "restored",
 							      "detail", ""));
 		}
-		if (!nothing) {
+		if (!nothing && !stopped) {
 			hs_k8s_req pr = get;
 
 			if (json_is_object(json_object_get(rev, "annotations"))) {
@@ -388,27 +420,34 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			body = json_dumps(patch, JSON_COMPACT);
 			pr.verb = "patch";
 			if (hs_k8s_call(rb.cl, &pr, "PATCH", "application/json-patch+json", body, NULL, NULL, 0, NULL,
-					e) < 0)
-				goto out;
-			hs_buf_reset(&d);
-			hs_buf_addf(&d, "to revision %ld", target);
-			json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", t.data, "action",
-							      "rolled-back", "detail", d.data));
+					e) < 0) {
+				hs_rb_stopped(&rb, done, t.data, e->msg, SIZE_MAX, NULL);
+				stopped = true;
+			} else {
+				hs_buf_reset(&d);
+				hs_buf_addf(&d, "to revision %ld", target);
+				json_array_append_new(done, json_pack("{s:s, s:s, s:s}", "target", t.data, "action",
+								      "rolled-back", "detail", d.data));
+			}
 		}
 		if (!ctx->json) {
-			fprintf(ctx->out, "done:\n");
+			/* after a failed call: what was done, what failed, what was not */
+			fprintf(ctx->out, "%s:\n", stopped ? "stopped" : "done");
 			if (!json_array_size(done))
 				fprintf(ctx->out, "  k8s    nothing to do\n");
 			hs_rb_print(ctx->out, done);
 		}
 	}
 	if (ctx->json) {
-		report = json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:O, s:O}", "archive", rb.archive, "deployment",
+		report = json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:O, s:O, s:i}", "archive", rb.archive, "deployment",
 				   t.data, "current_revision", (json_int_t)current, "revision", (json_int_t)target,
-				   "execute", rb.execute, "nothing_to_do", nothing, "plan", rb.steps, "result", done);
+				   "execute", rb.execute, "nothing_to_do", nothing, "plan", rb.steps, "result", done,
+				   "exit_code", stopped ? e->code : 0);
 		json_dumpf(report, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS);
 		fputc('\n', ctx->out);
 	}
+	if (stopped)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0 && rb.ns && e->code != HS_EXIT_USAGE)
