@@ -43,11 +43,22 @@ pport=$(awk '/^PORT/ {print $2}' "$work/proxy.port")
 [[ -n $pport ]] || fail "the relay did not start: $(cat "$work/proxy.log")"
 kc config view --raw --minify | sed "s#$server#https://127.0.0.1:$pport#" >"$work/proxy.kubeconfig"
 PKC=$work/proxy.kubeconfig
-cut() { kill -USR1 "$ppid_"; }
+# relay SIGNAL EVENT: signal the relay and wait until it logged EVENT (done)
+relay() {
+	local n
+	n=$(grep -c "^$2\$" "$work/proxy.log" || true)
+	kill "-$1" "$ppid_"
+	for _ in $(seq 200); do
+		(($(grep -c "^$2\$" "$work/proxy.log" || true) > n)) && return 0
+		sleep 0.02
+	done
+	fail "the relay did not $2"
+}
+cut() { relay USR1 cut; }
 # delay MS: hold each client chunk MS milliseconds from now on
 delay() { echo "$1" >"$work/delay"; }
-back() { kill -USR2 "$ppid_"; }
-blackhole() { kill -HUP "$ppid_"; }
+back() { relay USR2 back; }
+blackhole() { relay HUP blackhole; }
 # client chunks the relay forwarded so far
 chunks() { grep -c '^up ' "$work/proxy.log" || true; }
 # hv RC ARGS...: hivesnap through the relay, exit code checked (run_rc)
@@ -250,11 +261,12 @@ restore_cut() {
 # check_report FILE: "target action" lines of the restore's k8s result
 # against the live ConfigMaps: created/replaced ones hold the archived data,
 # not-applied ones what the spoiling left (odd absent, even "spoilt"), the
-# failed one either (its request may have reached the server); sets ND, NN
+# failed one either when it says its request was sent, else what the
+# spoiling left; lines are "target action [sent]"; sets ND, NN
 check_report() {
-	local target action name v i want nd=0 nf=0 nn=0
+	local target action sent name v i want nd=0 nf=0 nn=0
 	live_all >"$work/live"
-	while read -r target action; do
+	while read -r target action sent; do
 		name=${target##*/}
 		i=${name#cm-}
 		v=$(awk -v n="$name" '$1 == n {print $2}' "$work/live")
@@ -268,7 +280,12 @@ check_report() {
 			[[ $v == "$want" ]] || fail "$target reported not applied, but the server holds v=$v (want $want)"
 			nn=$((nn + 1)) ;;
 		failed)
-			[[ $v == "$want" || $v == archived ]] || fail "$target failed, and the server holds v=$v"
+			if [[ $sent == sent ]]; then
+				[[ $v == "$want" || $v == archived ]] || fail "$target failed, and the server holds v=$v"
+			else
+				[[ $v == "$want" ]] || fail "$target failed before its request was sent, but the server holds v=$v"
+			fi
+			FK=${sent:-refused before sending}
 			nf=$((nf + 1)) ;;
 		*) fail "$target: unexpected action '$action'" ;;
 		esac
@@ -278,7 +295,7 @@ check_report() {
 	ND=$nd NN=$nn
 }
 
-delay 100
+delay 200
 spoil
 expect_eq "archived ConfigMaps after spoiling" "$(n_archived)" 0
 restore_cut r1 5 --json
@@ -287,26 +304,33 @@ R=$work/r1.out
 jq -e '.exit_code == 3 and .sources[0].source == "k8s" and .sources[0].status == "failed"' "$R" >/dev/null ||
 	fail "report: $(jq -c '{exit_code, s: .sources[0] | {source, status}}' "$R")"
 expect_eq "steps in the report" "$(jq '.sources[0].result | length' "$R")" $N
-jq -r '.sources[0].result[] | "\(.target) \(.action)"' "$R" >"$work/r1.steps"
+# the failed step: sent (it may have been applied) or refused before sending
+sent_jq='if .action == "failed" and (.detail | test("the request was sent, so the change may have been applied")) then " sent" else "" end'
+jq -r ".sources[0].result[] | \"\\(.target) \\(.action)\\($sent_jq)\"" "$R" >"$work/r1.steps"
 grep -q "^$NS/configmap/cm-" "$work/r1.steps" || fail "targets: $(head -3 "$work/r1.steps")"
 check_report "$work/r1.steps"
 nd1=$ND nn1=$NN
 jq -r '.sources[0].result[] | select(.action == "failed") | .detail' "$R" >"$work/r1.failed"
-grep -q "API server 'https://127.0.0.1:$pport'" "$work/r1.failed" || fail "failed step detail: $(cat "$work/r1.failed")"
-grep -q "may have been applied" "$work/r1.failed" || fail "failed step does not say the write may have landed: $(cat "$work/r1.failed")"
+grep -Eq "API server 'https://127.0.0.1:$pport': (.*the request was sent, so the change may have been applied|Couldn't connect to server \(the API server is down or unreachable\))$" "$work/r1.failed" ||
+	fail "failed step detail: $(cat "$work/r1.failed")"
 grep -q "k8s: restore stopped" "$work/r1.err" || fail "stderr: $(cat "$work/r1.err")"
-ok "cut mid-restore (--json): exit 3; $nd1 done, 1 failed, $nn1 not applied"
+ok "cut mid-restore (--json): exit 3; $nd1 done, 1 failed ($FK), $nn1 not applied"
 
 # again, cut again, in text form (from where the first one stopped)
 restore_cut r2 $((nd1 + 3))
 [[ $rc == 3 ]] || fail "second cut restore: exit $rc, want 3: $(tail -3 "$work/r2.err")"
-sed -n '/^stopped:$/,$p' "$work/r2.out" | awk '$1 == "k8s" {print $2, $3}' >"$work/r2.steps"
+# text_steps FILE: "target action [sent]" of the text report's stopped: section
+text_steps() {
+	sed -n '/^stopped:$/,$p' "$1" | awk '$1 == "k8s" {print $2, $3 ($3 == "failed" && /the request was sent, so the change may have been applied/ ? " sent" : "")}'
+}
+text_steps "$work/r2.out" >"$work/r2.steps"
 [[ -s $work/r2.steps ]] || fail "no 'stopped:' section: $(cat "$work/r2.out")"
 check_report "$work/r2.steps"
 nd2=$ND nn2=$NN
 grep -q "^applied: nothing; failed: k8s; not applied: nothing$" "$work/r2.out" || fail "summary: $(tail -2 "$work/r2.out")"
-grep -Eq "^  k8s +$NS/configmap/cm-[0-9]+ +failed +.*may have been applied" "$work/r2.out" || fail "failed line: $(grep failed "$work/r2.out")"
-ok "cut mid-restore (text): exit 3; $nd2 done, 1 failed, $nn2 not applied"
+grep -Eq "^  k8s +$NS/configmap/cm-[0-9]+ +failed +cannot (create|update) configmaps .*API server 'https://127.0.0.1:$pport'" "$work/r2.out" ||
+	fail "failed line: $(grep failed "$work/r2.out")"
+ok "cut mid-restore (text): exit 3; $nd2 done, 1 failed ($FK), $nn2 not applied"
 
 # a black hole in the middle: every call times out within k8s.timeout_ms (4000)
 CUT=blackhole restore_cut r3 $((nd1 + nd2 + 3))
@@ -314,7 +338,7 @@ CUT=blackhole restore_cut r3 $((nd1 + nd2 + 3))
 ((ms < 8000)) || fail "restore into a black hole took ${ms} ms after the silence, timeout_ms 4000"
 grep -Eq "^  k8s +$NS/configmap/cm-[0-9]+ +failed +.*Timeout was reached \(no answer within the request timeout, k8s.timeout_ms\); the request was sent, so the change may have been applied" "$work/r3.out" ||
 	fail "black hole failed line: $(grep -A2 '^stopped:' "$work/r3.out")"
-sed -n '/^stopped:$/,$p' "$work/r3.out" | awk '$1 == "k8s" {print $2, $3}' >"$work/r3.steps"
+text_steps "$work/r3.out" >"$work/r3.steps"
 check_report "$work/r3.steps"
 ok "black hole mid-restore: exit 3 ${ms} ms after the silence; $ND done, 1 failed (timeout), $NN not applied"
 
@@ -330,6 +354,7 @@ cmp -s "$work/before" "$work/after" || fail "the refused restore changed ConfigM
 ok "server down before the restore: exit 3 in the preflight, nothing changed"
 
 # the server is back: the same restore finishes the job
+delay 0
 hv 0 restore "$A" -p "$P" --only k8s --execute --force
 live_all >"$work/live"
 expect_eq "ConfigMaps holding the archived data" "$(grep -c ' archived$' "$work/live")" $N
@@ -350,7 +375,7 @@ rb_spoil() {
 	done | kc apply -f - >/dev/null 2>&1
 }
 rb_image() { kc -n "$NS" get deployment multi -o jsonpath='{.spec.template.spec.containers[0].image}'; }
-delay 250
+delay 400
 rb_spoil
 expect_eq "image before the rollback" "$(rb_image)" nginx:1
 for mode in json text; do
@@ -375,21 +400,21 @@ for mode in json text; do
 	[[ $rc == 3 ]] || fail "rollback ($mode) with the server cut: exit $rc, want 3: $(tail -3 "$work/rb.err")"
 	expect_eq "image after the cut rollback ($mode)" "$(rb_image)" nginx:1
 	if [[ $mode == json ]]; then
-		jq -r '.result[] | "\(.target) \(.action)"' "$work/rb.out" >"$work/rb.steps"
+		jq -r ".result[] | \"\\(.target) \\(.action)\\($sent_jq)\"" "$work/rb.out" >"$work/rb.steps"
 		jq -e '.exit_code == 3' "$work/rb.out" >/dev/null || fail "rollback report: $(jq -c '{exit_code}' "$work/rb.out")"
 	else
-		sed -n '/^stopped:$/,$p' "$work/rb.out" | awk '$1 == "k8s" {print $2, $3}' >"$work/rb.steps"
+		text_steps "$work/rb.out" >"$work/rb.steps"
 	fi
 	live_all >"$work/live"
 	nd=0 nf=0 nn=0
-	while read -r target action; do
+	while read -r target action sent; do
 		name=${target##*/}
 		v=$(awk -v n="$name" '$1 == n {print $2}' "$work/live")
 		case $target:$action in
 		*/configmap/*:restored) [[ $v == archived ]] || fail "$target reported restored, holds v=$v"; nd=$((nd + 1)) ;;
 		*/configmap/*:not-applied) [[ $v == spoilt ]] || fail "$target reported not applied, holds v=$v"; nn=$((nn + 1)) ;;
 		*/configmap/*:failed)
-			[[ $v == spoilt || $v == archived ]] || fail "$target failed, holds v=$v"
+			[[ $v == spoilt || ($v == archived && $sent == sent) ]] || fail "$target failed (${sent:-not sent}), holds v=$v"
 			nf=$((nf + 1)) ;;
 		*/deployment/multi:not-applied) nn=$((nn + 1)) ;;
 		*) fail "rollback ($mode) report: unexpected '$target $action'" ;;
@@ -401,6 +426,7 @@ for mode in json text; do
 	ok "cut mid-rollback ($mode): exit 3; $nd ConfigMaps restored, 1 failed, $nn not applied (Deployment included)"
 	rb_spoil
 done
+delay 0
 hv 0 rollback -p "$P" "$A" --deployment "$NS/multi" --revision 2 --with-configmaps --execute
 expect_eq "image after the rollback" "$(rb_image)" nginx:2
 expect_eq "cm-01..08 after the rollback" "$(live_all | head -8 | awk '{print $2}' | sort -u)" archived
