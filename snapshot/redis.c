@@ -31,6 +31,7 @@
 #define HS_REDIS_PAGE 1000
 #define HS_REDIS_PAGE_S "1000"
 #define HS_REDIS_SORT_MEM ((size_t)8 << 20)
+#define HS_REDIS_BIG_BYTES ((size_t)1 << 20)
 
 /* What one key's phase-1 replies said. */
 typedef struct hs_rkey {
@@ -47,6 +48,9 @@ typedef struct hs_rcap {
 	const hs_profile_redis *cfg;
 	hs_capture *cap;
 	hs_rsort *sort;
+	hs_rbig *big;       /* records of keys past big_bytes, on disk */
+	size_t big_bytes;
+	uint64_t rec_len;   /* the record just built (line holds a reference for a big key) */
 	hs_buf line;
 	hs_buf tmp;
 	hs_ritems items;
@@ -166,6 +170,21 @@ static int hs_rcap_add_strings(hs_rcap *rc, const redisReply *arr)
 }
 
 /*
+ * A collection being read that passed big_bytes in memory: move what was
+ * read to disk (redis_big.c), now and after every further page.
+ */
+static int hs_rcap_spill(hs_rcap *rc, const char *type, hs_error *e)
+{
+	if (!hs_rbig_active(rc->big)) {
+		if (rc->items.data.len < rc->big_bytes)
+			return 0;
+		if (hs_rbig_begin(rc->big, type, e))
+			return -1;
+	}
+	return hs_rbig_add(rc->big, &rc->items, e);
+}
+
+/*
  * Read the rest of a hash or set after its first HSCAN/SSCAN page (first
  * is that page's reply).  1: done, 0: the key vanished or changed type
  * (the caller retries), -1: connection error.
@@ -182,6 +201,10 @@ static int hs_rcap_scan_coll(hs_rcap *rc, const char *cmd, const char *key, size
 		    r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= sizeof(cursor) ||
 		    hs_rcap_add_strings(rc, r->element[1]))
 			goto out;
+		if (hs_rcap_spill(rc, cmd[0] == 'H' ? "hash" : "set", e)) {
+			ret = -1;
+			goto out;
+		}
 		memcpy(cursor, r->element[0]->str, r->element[0]->len);
 		cursor[r->element[0]->len] = '\0';
 		if (r != first)
@@ -218,6 +241,10 @@ static int hs_rcap_range_coll(hs_rcap *rc, bool zset, const char *key, size_t kl
 
 		if (r->type != REDIS_REPLY_ARRAY || r->elements % per || hs_rcap_add_strings(rc, r))
 			goto out;
+		if (hs_rcap_spill(rc, zset ? "zset" : "list", e)) {
+			ret = -1;
+			goto out;
+		}
 		got = r->elements / per;
 		if (r != first)
 			freeReplyObject(r);
@@ -403,6 +430,17 @@ static int hs_rcap_append_read(hs_rcap *rc, const hs_rkey *k, const char *key, s
 	return 1;
 }
 
+/* A big key read whole: its record goes to disk, rc->line gets the reference (1), or -1. */
+static int hs_rcap_big_record(hs_rcap *rc, const char *key, size_t klen, const char *type, int64_t exp,
+			      hs_error *e)
+{
+	if (rc->items.n && hs_rbig_add(rc->big, &rc->items, e))
+		return -1;
+	if (hs_rbig_finish(rc->big, key, klen, type, exp, &rc->line, &rc->rec_len, e))
+		return -1;
+	return 1;
+}
+
 /*
  * Build the record of one key from its phase-2 replies (rep, k->nreplies
  * of them) into rc->line.  1: built, 0: the key vanished or changed under
@@ -416,6 +454,8 @@ static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t 
 	int r;
 
 	hs_buf_reset(&rc->line);
+	rc->rec_len = 0;
+	hs_rbig_abort(rc->big);
 	for (int i = 0; i < k->nreplies; i++)
 		if (rep[i]->type == REDIS_REPLY_ERROR || rep[i]->type == REDIS_REPLY_NIL)
 			return 0;       /* WRONGTYPE or gone since TYPE */
@@ -429,6 +469,8 @@ static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t 
 		r = hs_rcap_scan_coll(rc, t[0] == 'h' ? "HSCAN" : "SSCAN", key, klen, rep[0], e);
 		if (r <= 0)
 			return r;
+		if (hs_rbig_active(rc->big))
+			return hs_rcap_big_record(rc, key, klen, t, exp, e);
 		if (!rc->items.n)
 			return 0;       /* emptied: the key is gone */
 		hs_redis_record_begin(&rc->line, key, klen, t, exp);
@@ -438,6 +480,8 @@ static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t 
 		r = hs_rcap_range_coll(rc, t[0] == 'z', key, klen, rep[0], e);
 		if (r <= 0)
 			return r;
+		if (hs_rbig_active(rc->big))
+			return hs_rcap_big_record(rc, key, klen, t, exp, e);
 		if (!rc->items.n)
 			return 0;
 		hs_redis_record_begin(&rc->line, key, klen, t, exp);
@@ -457,6 +501,7 @@ static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t 
 		hs_buf_adds(&rc->line, "\"}");
 	}
 	hs_buf_adds(&rc->line, "}\n");
+	rc->rec_len = rc->line.len;
 	return 1;
 }
 
@@ -576,8 +621,8 @@ static int hs_rcap_flush(hs_rcap *rc, hs_error *e)
 					 rc->line.data, rc->line.len, e))
 				goto out;
 			rc->keys++;
-			rc->bytes += rc->line.len;
-			hs_progress_add(rc->cap->progress, 1, rc->line.len);
+			rc->bytes += rc->rec_len;
+			hs_progress_add(rc->cap->progress, 1, rc->rec_len);
 		}
 		for (ri = 0; ri < nrep; ri++)
 			freeReplyObject(rep[ri]);
@@ -645,19 +690,25 @@ out:
 	return ret;
 }
 
-/* Memory for the sorter: HIVESNAP_REDIS_SORT_MEM (bytes; tests) or 8 MiB. */
-static size_t hs_rcap_sort_mem(void)
+/*
+ * A size from the environment (bytes, at least 1024; tests use them to
+ * force the disk paths with little data), or def.
+ * HIVESNAP_REDIS_SORT_MEM: the key sorter's memory (8 MiB);
+ * HIVESNAP_REDIS_BIG_BYTES: a key's bytes held in memory before its record
+ * is built on disk (1 MiB).
+ */
+static size_t hs_rcap_env_size(const char *name, size_t def)
 {
-	const char *v = getenv("HIVESNAP_REDIS_SORT_MEM");
+	const char *v = getenv(name);
 	char *end;
 	unsigned long long n;
 
 	if (!v || !*v)
-		return HS_REDIS_SORT_MEM;
+		return def;
 	errno = 0;
 	n = strtoull(v, &end, 10);
 	if (errno || *end || n < 1024)
-		return HS_REDIS_SORT_MEM;
+		return def;
 	return (size_t)n;
 }
 
@@ -687,7 +738,8 @@ static int hs_rcap_db(hs_rcap *rc, const hs_profile_redis_db *db, json_t *dbs, h
 	hs_progress_note(rc->cap->progress, name);
 	if (hs_redis_select(rc->c, db->db, e))
 		goto out;
-	rc->sort = hs_rsort_new(hs_rcap_sort_mem(), true);
+	rc->sort = hs_rsort_new(hs_rcap_env_size("HIVESNAP_REDIS_SORT_MEM", HS_REDIS_SORT_MEM), true);
+	rc->big = hs_rbig_new();
 	for (i = 0; i < (db->patterns.n ? db->patterns.n : 1); i++) {
 		const char *pat = db->patterns.n ? db->patterns.v[i] : "*";
 
@@ -715,7 +767,7 @@ static int hs_rcap_db(hs_rcap *rc, const hs_profile_redis_db *db, json_t *dbs, h
 			goto out;
 		if (!n)
 			break;
-		if (hs_entry_write(en, rec, rl, e))
+		if (hs_rbig_is_ref(rec, rl) ? hs_rbig_copy(rc->big, rec, en, e) : hs_entry_write(en, rec, rl, e))
 			goto out;
 		written++;
 	}
@@ -754,6 +806,8 @@ out:
 	hs_entry_abort(en);
 	hs_rsort_free(rc->sort);
 	rc->sort = NULL;
+	hs_rbig_free(rc->big);
+	rc->big = NULL;
 	json_decref(d);
 	json_decref(pats);
 	return ret;
@@ -788,6 +842,7 @@ static int hs_redis_capture(hs_capture *cap, hs_error *e)
 	memset(&rc, 0, sizeof(rc));
 	memset(&u, 0, sizeof(u));
 	rc.cfg = cfg;
+	rc.big_bytes = hs_rcap_env_size("HIVESNAP_REDIS_BIG_BYTES", HS_REDIS_BIG_BYTES);
 	rc.cap = cap;
 	if (hs_redis_uri_parse(cfg->uri, HS_EXIT_DATA, &u, e))
 		goto out;

@@ -171,6 +171,42 @@ uint64_t hs_rsort_dups(const hs_rsort *s);    /* pairs dropped as duplicates so 
 size_t hs_rsort_runs(const hs_rsort *s);      /* runs spilled to disk */
 void hs_rsort_free(hs_rsort *s);
 
+/* ------------------------------------------------------------ big keys */
+/*
+ * Records of big keys built on disk (redis_big.c), for the capture: past a
+ * threshold of bytes read, a collection's elements leave memory (a hash's
+ * or set's members into an external sorter of their own, a list's or
+ * zset's JSON elements into a file), and the finished record line (byte
+ * for byte what hs_redis_json_items would give) is appended to a spool of
+ * the db.  The key sorter then holds a short reference instead of the
+ * record; hs_rbig_is_ref() recognises it, hs_rbig_copy() writes the record
+ * it names into the entry in slices.
+ *
+ * Ownership: hs_rbig_new() returns a builder freed by hs_rbig_free()
+ * (NULL is a no-op), which closes and so removes its temporary files.
+ */
+typedef struct hs_rbig hs_rbig;
+struct hs_entry;
+hs_rbig *hs_rbig_new(void);
+void hs_rbig_free(hs_rbig *b);
+/* Start building one key of type ("hash", "set", "list", "zset"). */
+int hs_rbig_begin(hs_rbig *b, const char *type, hs_error *e);
+/* True between hs_rbig_begin() and hs_rbig_finish()/hs_rbig_abort(). */
+bool hs_rbig_active(const hs_rbig *b);
+/* Move the items read so far (as hs_redis_json_items takes them) out of memory; items is reset. */
+int hs_rbig_add(hs_rbig *b, hs_ritems *items, hs_error *e);
+/* Forget the key being built (it vanished or changed type: read again). */
+void hs_rbig_abort(hs_rbig *b);
+/*
+ * Write the key's record line to the spool; ref gets the reference to add
+ * to the key sorter in place of the record, rec_len the record's length.
+ */
+int hs_rbig_finish(hs_rbig *b, const char *key, size_t klen, const char *type, int64_t expire_at_ms,
+		   hs_buf *ref, uint64_t *rec_len, hs_error *e);
+bool hs_rbig_is_ref(const char *rec, size_t rlen);
+/* Write the record ref names to en (ref: a pair's record for which hs_rbig_is_ref()). */
+int hs_rbig_copy(hs_rbig *b, const char *ref, struct hs_entry *en, hs_error *e);
+
 /* Compare two byte strings as the archive orders keys. */
 int hs_redis_keycmp(const char *a, size_t an, const char *b, size_t bn);
 

@@ -8,7 +8,9 @@
  * unlinked temporary file (tmpfile(3): $TMPDIR is not consulted by glibc,
  * it uses P_tmpdir).  Reading merges the runs with a binary heap ordered
  * by (key, run number), so equal keys come out in the order they were
- * added and dedup keeps the first.
+ * added and dedup keeps the first.  Every HS_RSORT_MAX_RUNS runs are merged
+ * into one (the same order, nothing dropped), so the open temporary files
+ * stay few however much is sorted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include <string.h>
 
 #include "redis_common.h"
+
+#define HS_RSORT_MAX_RUNS 64
 
 typedef struct hs_rsort_run {
 	FILE *f;
@@ -33,6 +37,7 @@ struct hs_rsort {
 	uint64_t count, dups;
 	hs_rsort_run *runs;
 	size_t nruns;
+	size_t spills;     /* runs written, merged ones included */
 	/* reading */
 	bool reading;
 	size_t pos;        /* in-memory reading: next index */
@@ -111,6 +116,8 @@ static void hs_rsort_sort_mem(hs_rsort *s)
 	hs_rsort_cur = NULL;
 }
 
+static int hs_rsort_compact(hs_rsort *s, hs_error *e);
+
 /* Sort the arena and write it out as a new run; the arena is emptied. */
 static int hs_rsort_spill(hs_rsort *s, hs_error *e)
 {
@@ -142,8 +149,11 @@ static int hs_rsort_spill(hs_rsort *s, hs_error *e)
 	memset(&s->runs[s->nruns], 0, sizeof(s->runs[0]));
 	s->runs[s->nruns].f = f;
 	s->nruns++;
+	s->spills++;
 	s->n = 0;
 	hs_buf_reset(&s->arena);     /* keep the capacity: one allocation for all runs */
+	if (s->nruns >= HS_RSORT_MAX_RUNS)
+		return hs_rsort_compact(s, e);
 	return 0;
 }
 
@@ -224,19 +234,14 @@ static void hs_rsort_sift_down(hs_rsort *s, size_t i)
 	}
 }
 
-/* Switch to reading: sort in memory, or spill the rest and build the heap. */
-static int hs_rsort_start(hs_rsort *s, hs_error *e)
+/* Load the first pair of every run and heapify them (s->heap, s->nheap). */
+static int hs_rsort_heap_init(hs_rsort *s, hs_error *e)
 {
 	size_t i;
 
-	s->reading = true;
-	if (!s->nruns) {
-		hs_rsort_sort_mem(s);
-		return 0;
-	}
-	if (s->n && hs_rsort_spill(s, e))
-		return -1;
+	free(s->heap);
 	s->heap = hs_xmalloc(s->nruns * sizeof(*s->heap));
+	s->nheap = 0;
 	for (i = 0; i < s->nruns; i++) {
 		if (hs_rsort_load(&s->runs[i], e))
 			return -1;
@@ -246,6 +251,71 @@ static int hs_rsort_start(hs_rsort *s, hs_error *e)
 	for (i = s->nheap / 2; i-- > 0;)
 		hs_rsort_sift_down(s, i);
 	return 0;
+}
+
+/*
+ * Merge every run into one new run, in (key, run number) order: the merged
+ * run is run 0 and holds what came first, so later runs keep their place
+ * after it for equal keys.
+ */
+static int hs_rsort_compact(hs_rsort *s, hs_error *e)
+{
+	FILE *f = tmpfile();
+	size_t i;
+	int rc = -1;
+
+	if (!f)
+		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot create a temporary file for sorting redis keys");
+	if (hs_rsort_heap_init(s, e))
+		goto out;
+	while (s->nheap) {
+		hs_rsort_run *run = &s->runs[s->heap[0]];
+		uint32_t hdr[2] = { (uint32_t)run->klen, (uint32_t)run->rlen };
+
+		if (fwrite(hdr, 1, 8, f) != 8 || fwrite(run->cur.data, 1, run->cur.len, f) != run->cur.len) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot write a sort run of redis keys");
+			goto out;
+		}
+		if (hs_rsort_load(run, e))
+			goto out;
+		if (!run->live)
+			s->heap[0] = s->heap[--s->nheap];
+		hs_rsort_sift_down(s, 0);
+	}
+	if (fflush(f) || fseek(f, 0, SEEK_SET)) {
+		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot write a sort run of redis keys");
+		goto out;
+	}
+	for (i = 0; i < s->nruns; i++) {
+		fclose(s->runs[i].f);
+		hs_buf_release(&s->runs[i].cur);
+	}
+	memset(&s->runs[0], 0, sizeof(s->runs[0]));
+	s->runs[0].f = f;
+	f = NULL;
+	s->nruns = 1;
+	s->spills++;
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(s->heap);
+	s->heap = NULL;
+	s->nheap = 0;
+	return rc;
+}
+
+/* Switch to reading: sort in memory, or spill the rest and build the heap. */
+static int hs_rsort_start(hs_rsort *s, hs_error *e)
+{
+	s->reading = true;
+	if (!s->nruns) {
+		hs_rsort_sort_mem(s);
+		return 0;
+	}
+	if (s->n && hs_rsort_spill(s, e))
+		return -1;
+	return hs_rsort_heap_init(s, e);
 }
 
 /* The next pair before dedup. */
@@ -313,5 +383,5 @@ uint64_t hs_rsort_dups(const hs_rsort *s)
 
 size_t hs_rsort_runs(const hs_rsort *s)
 {
-	return s->nruns;
+	return s->spills;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,76 @@ static void sort_check(size_t n, size_t limit, bool expect_runs)
 	hs_rsort_free(s);
 }
 
+/* How many descriptors this process has open. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Enough runs to be merged many times over (every 64): the order stays
+ * the key order, and of equal keys the first added is the one kept.
+ */
+static void test_sort_many_runs(void **state)
+{
+	enum { N = 40000, KEYS = 9000 };
+	hs_rsort *s = hs_rsort_new(2048, true);
+	int *first = malloc(KEYS * sizeof(*first));
+	const char *k, *r;
+	size_t kl, rl, i, got = 0, uniq = 0;
+	char prev[32] = "";
+	hs_error e;
+	int rc;
+
+	(void)state;
+	hs_error_init(&e);
+	srand(11);
+	for (i = 0; i < KEYS; i++)
+		first[i] = -1;
+	for (i = 0; i < N; i++) {
+		int id = rand() % KEYS;
+		char key[32], rec[32];
+
+		snprintf(key, sizeof(key), "k%05d", id);
+		snprintf(rec, sizeof(rec), "%zu", i);
+		if (first[id] < 0) {
+			first[id] = (int)i;
+			uniq++;
+		}
+		assert_int_equal(hs_rsort_add(s, key, strlen(key), rec, strlen(rec), &e), 0);
+	}
+	assert_true(hs_rsort_runs(s) > 200);
+	/* merged as they come: a handful of temporary files open, not hundreds */
+	assert_true(open_fds() < 80);
+	while ((rc = hs_rsort_next(s, &k, &kl, &r, &rl, &e)) == 1) {
+		char rec[32];
+		int id;
+
+		assert_true(kl < sizeof(prev) && rl < sizeof(rec));
+		if (got)
+			assert_true(hs_redis_keycmp(prev, strlen(prev), k, kl) < 0);
+		memcpy(prev, k, kl);
+		prev[kl] = '\0';
+		memcpy(rec, r, rl);
+		rec[rl] = '\0';
+		id = atoi(prev + 1);
+		assert_int_equal(atoi(rec), first[id]);
+		got++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(got, uniq);
+	assert_int_equal(hs_rsort_dups(s), N - uniq);
+	free(first);
+	hs_rsort_free(s);
+}
+
 static void test_sort_memory(void **state)
 {
 	(void)state;
@@ -391,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_collections),
 		cmocka_unit_test(test_sort_memory),
 		cmocka_unit_test(test_sort_spill),
+		cmocka_unit_test(test_sort_many_runs),
 		cmocka_unit_test(test_sort_binary_and_empty),
 	};
 
