@@ -846,7 +846,7 @@ out:
 static json_t *hs_mongo_item_result(const hs_mongo_item *it, const char *mode)
 {
 	const char *status = it->failed_hard ? "failed" : it->failed ? "partial"
-			     : it->data_done || it->finished ? "done" : "not_applied";
+			     : it->data_done || it->finished ? "done" : "not-applied";
 	hs_buf d = HS_BUF_INIT;
 	json_t *o;
 	size_t n = it->index_errors ? json_array_size(it->index_errors) : 0;

@@ -88,7 +88,7 @@ jq -e '.sources[0].source == "mongo" and .sources[0].status == "failed" and .exi
 st() { jq -r --arg c "mongo:hs_fault.$1" '.sources[0].result[] | select(.target == $c) | .status' "$R"; }
 [[ $(st a_small) == done ]] || fail "a_small: $(st a_small), want done"
 [[ $(st big) == failed ]] || fail "big: $(st big), want failed"
-[[ $(st z_small) == not_applied ]] || fail "z_small: $(st z_small), want not_applied"
+[[ $(st z_small) == not-applied ]] || fail "z_small: $(st z_small), want not-applied"
 inserted=$(jq -r '.sources[0].result[] | select(.target == "mongo:hs_fault.big") | .inserted' "$R")
 ((inserted < 20000)) || fail "big: $inserted inserted: the kill came too late"
 ok "killed mid-restore: exit 3; a_small done, big failed after $inserted inserted, z_small not applied"
@@ -118,7 +118,7 @@ kill_mid r3
 [[ $rc == 3 ]] || fail "second kill: exit $rc, want 3"
 grep -Eq '^stopped:$' "$work/r3.out" || fail "no 'stopped:' section: $(cat "$work/r3.out")"
 grep -Eq 'mongo +mongo:hs_fault.big +failed +[0-9]+ inserted' "$work/r3.out" || fail "big's line: $(cat "$work/r3.out")"
-grep -Eq 'mongo +mongo:hs_fault.z_small +not_applied' "$work/r3.out" || fail "z_small's line: $(cat "$work/r3.out")"
+grep -Eq 'mongo +mongo:hs_fault.z_small +not-applied' "$work/r3.out" || fail "z_small's line: $(cat "$work/r3.out")"
 grep -q 'applied: nothing; failed: mongo; not applied: nothing' "$work/r3.out" || fail "summary: $(cat "$work/r3.out")"
 ok "human report names each collection's outcome"
 echo PASS
