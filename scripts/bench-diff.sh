@@ -9,7 +9,7 @@
 # keys (default 500000, random 48-hex-digit values, some with expiries) and
 # mongo/flowc/sessions.bson with N documents (default 300000, int64 _id, a
 # random 64-hex field), written with tests/tools/hs_mkarchive.  B removes
-# 0.1% of the keys and changes 1%; adds 200 documents, removes 0.2% and
+# 0.1% of the keys and changes 1%; adds 199 documents, removes 0.2% and
 # changes 0.5%.  Then runs `zstd -dc A; zstd -dc B` and `hivesnap diff A B`
 # alternately, --runs times each (default 3), and prints the median wall,
 # median CPU (user + sys), largest max RSS, the CPU and wall ratios, and
