@@ -265,6 +265,31 @@ expect_exit 64 "$HIVESNAP" diff --ttl-tolerance soon "$tmp/j1.tar.zst" "$tmp/j2.
 expect_stderr_match "--ttl-tolerance needs a duration"
 echo "ok: expiries within --ttl-tolerance (default 1s) are equal; beyond it they change"
 
+# lines that differ only in the expiry are compared without parsing them (src/diff_redis.c):
+# the same answers as parsing, whatever the key holds
+cat >"$in/j3.jsonl" <<'JSONL'
+{"key":"a","type":"hash","expire_at_ms":100000,"value":[["f","1"]]}
+{"key":"b","type":"string","expire_at_ms":100000,"value":"x"}
+{"key":"k\",\"expire_at_ms\":1,\"value\":\"","type":"string","expire_at_ms":5,"value":"v"}
+{"key":"n","type":"string","expire_at_ms":null,"value":"v"}
+{"key":"t","type":"string","expire_at_ms":100000,"value":"v"}
+JSONL
+cat >"$in/j4.jsonl" <<'JSONL'
+{"key":"a","type":"hash","expire_at_ms":100500,"value":[["f","1"]]}
+{"key":"b","type":"string","expire_at_ms":100300,"value":"y"}
+{"key":"k\",\"expire_at_ms\":1,\"value\":\"","type":"string","expire_at_ms":6,"value":"v"}
+{"key":"n","type":"string","expire_at_ms":100000,"value":"v"}
+{"key":"t","type":"list","expire_at_ms":100001,"value":["v"]}
+JSONL
+mk_archive "$tmp/j3.tar.zst" "redis/db0.jsonl=@$in/j3.jsonl"
+mk_archive "$tmp/j4.tar.zst" "redis/db0.jsonl=@$in/j4.jsonl"
+expect_exit 1 "$HIVESNAP" diff --details "$tmp/j3.tar.zst" "$tmp/j4.tar.zst"
+[[ $(grep -c '^  ~ ' "$tmp/out") == 3 ]] || fail "expiry-only lines: $(cat "$tmp/out")"
+expect_stdout_match '^  ~ "b" \(value\)$'
+expect_stdout_match '^  ~ "n" \(expire_at_ms\)$'
+expect_stdout_match '^  ~ "t" \(type, value\)$'
+echo "ok: records equal but for an expiry within the tolerance are equal without a parse; the rest as parsed"
+
 mk_archive "$tmp/unsorted-mongo.tar.zst" "mongo/neural_hive/coll.bson=@$in/unsorted.bson"
 expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/unsorted-mongo.tar.zst"
 expect_stderr_match "coll.bson.*document 2 is not sorted by _id"
