@@ -36,6 +36,7 @@ def main():
 				return float(f.read().strip() or 0) / 1000
 		except (TypeError, OSError, ValueError):
 			return 0.0
+
 	sel = selectors.DefaultSelector()
 	pending = []  # [due, sock, data]: client chunks waiting for their delay
 	pairs = {}  # sock -> its peer
