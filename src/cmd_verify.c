@@ -249,7 +249,13 @@ int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path, entries,
 				bytes);
 		} else {
-			fprintf(ctx->out, "FAILED %s: %s\n", path, err.msg);
+			/* the reader's message names the archive first: the line already does */
+			size_t pl = strlen(path);
+			const char *why = err.msg;
+
+			if (why[0] == '\'' && !strncmp(why + 1, path, pl) && !strncmp(why + 1 + pl, "': ", 3))
+				why += pl + 4;
+			fprintf(ctx->out, "FAILED %s: %s\n", path, why);
 		}
 	}
 	if (ctx->json) {

@@ -70,7 +70,7 @@ expect_exit 3 "$HIVESNAP" restore "$good" --only redis --execute "${targets[@]}"
 rm -f "$tmp/connections"
 
 # the last command's error: exactly one line, "hivesnap: '<archive>': <reason>"
-# on stderr (verify: "FAILED <archive>: '<archive>': <reason>" on stdout)
+# on stderr (verify: "FAILED <archive>: <reason>" on stdout, the archive named once)
 one_line() { # archive regex
 	local n q file=$tmp/err prefix=hivesnap
 	q=$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$1")
@@ -82,6 +82,11 @@ one_line() { # archive regex
 	fi
 	n=$(wc -l <"$file")
 	[[ $n -eq 1 ]] || fail "$cmd: $n lines of error, want 1: $(head -c 600 "$file")"
+	if [[ $cmd == "$HIVESNAP verify "* ]]; then
+		grep -qE -- "^$prefix: .*$2" "$file" && ! grep -qF -- "'$1'" "$file" ||
+			fail "$cmd: error does not match /$2/ or repeats the archive: $(cat "$file")"
+		return
+	fi
 	grep -qE -- "^$prefix: '$q': .*$2" "$file" || fail "$cmd: error does not match /$2/: $(cat "$file")"
 }
 # the sandbox holds only what it held, the aimed-at places nothing
