@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "diag.h"
 #include "http.h"
 #include "../snapshot/k8s_common.h"
@@ -50,14 +51,6 @@ static bool k8_configured(const hs_profile *p)
 	return p && p->k8s;
 }
 
-static int64_t k8_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * When to stop starting work: a fifth of the budget before its end, and at
  * least 1 s before it (half the budget when it is 2 s or less), to leave
@@ -79,7 +72,7 @@ static int64_t k8_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_m
  */
 static bool k8_time_left(k8_run *run)
 {
-	int64_t left = run->end_ms - k8_now_ms();
+	int64_t left = run->end_ms - hs_now_ms();
 
 	if (left < 200)
 		return false;
@@ -350,7 +343,7 @@ static int k8_log(k8_run *run, const hs_profile_k8s_ns *pns, const char *pod, co
 	hs_error le;
 	int rc = -1;
 
-	if (k8_now_ms() >= run->deadline_ms || !k8_time_left(run)) {
+	if (hs_now_ms() >= run->deadline_ms || !k8_time_left(run)) {
 		json_object_set_new(cinfo, key, json_string("not read: time budget nearly spent"));
 		run->n_logs_skipped++;
 		return 0;
@@ -599,7 +592,7 @@ static void k8_result(const k8_run *run, int64_t t0)
 				run->cl ? run->cl->kc->context : NULL, "server", run->cl ? run->cl->kc->server : NULL,
 				"namespaces", run->summary, "logs", (json_int_t)run->n_logs, "logs_cut_at_limit",
 				(json_int_t)run->n_logs_cut, "logs_not_read", (json_int_t)run->n_logs_skipped,
-				"elapsed_ms", (json_int_t)(k8_now_ms() - t0));
+				"elapsed_ms", (json_int_t)(hs_now_ms() - t0));
 	hs_error re;
 
 	hs_error_init(&re);
@@ -612,7 +605,7 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 {
 	const hs_profile_k8s *pk = ctx->profile->k8s;
 	k8_run run;
-	int64_t t0 = k8_now_ms();
+	int64_t t0 = hs_now_ms();
 	int tmo = pk->timeout_ms > 0 ? pk->timeout_ms : 30000;
 	int rc = -1;
 

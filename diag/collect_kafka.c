@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "diag.h"
 #include "../snapshot/kafka_common.h"
 
@@ -35,14 +36,6 @@ typedef struct kf_run {
 static bool kf_configured(const hs_profile *p)
 {
 	return p && p->kafka;
-}
-
-static int64_t kf_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The profile's diag thresholds, or the defaults when it has no diag section. */
@@ -350,7 +343,7 @@ static int kf_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	kf_run run;
 	json_t *arr = NULL, *doc = NULL, *topics = NULL, *res, *sum = json_array(), *g;
 	const char *name;
-	int64_t t0 = kf_now_ms(), left;
+	int64_t t0 = hs_now_ms(), left;
 	size_t i;
 	int rc = -1;
 
@@ -408,7 +401,7 @@ static int kf_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	rc = 0;
 out:
 	res = json_pack("{s:s, s:O, s:I, s:I}", "brokers", run.pk->brokers, "groups", sum, "topics",
-			(json_int_t)json_object_size(run.topics), "elapsed_ms", (json_int_t)(kf_now_ms() - t0));
+			(json_int_t)json_object_size(run.topics), "elapsed_ms", (json_int_t)(hs_now_ms() - t0));
 	if (res) {
 		hs_error re;
 

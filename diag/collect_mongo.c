@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "diag.h"
 #include "uri.h"
 #include "../snapshot/mongo_common.h"
@@ -31,14 +32,6 @@ typedef struct mg_run {
 static bool mg_configured(const hs_profile *p)
 {
 	return p && p->mongo;
-}
-
-static int64_t mg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -301,7 +294,7 @@ static int mg_db(mg_run *run, const hs_profile_mongo_db *d, json_t *colls, hs_er
 				skip = !fnmatch(d->exclude.v[j], n, 0);
 			if (skip)
 				continue;
-			if (mg_now_ms() >= run->deadline_ms) {
+			if (hs_now_ms() >= run->deadline_ms) {
 				run->cut = true;
 				break;
 			}
@@ -323,7 +316,7 @@ static int mg_db(mg_run *run, const hs_profile_mongo_db *d, json_t *colls, hs_er
 								       0));
 				continue;
 			}
-			if (mg_now_ms() >= run->deadline_ms) {
+			if (hs_now_ms() >= run->deadline_ms) {
 				run->cut = true;
 				break;
 			}
@@ -344,7 +337,7 @@ static int mg_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	mg_run run;
 	char *shown = hs_uri_redact_dup(pm->uri);
 	json_t *server = NULL, *colls = json_array(), *res, *doc = NULL;
-	int64_t t0 = mg_now_ms();
+	int64_t t0 = hs_now_ms();
 	int rc = -1;
 
 	memset(&run, 0, sizeof(run));
@@ -379,7 +372,7 @@ static int mg_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 out:
 	res = json_pack("{s:s, s:o, s:b, s:I}", "uri", shown, "server", server ? server : json_null(),
 			"complete", !run.cut, "elapsed_ms",
-			(json_int_t)(mg_now_ms() - t0));
+			(json_int_t)(hs_now_ms() - t0));
 	{
 		json_t *sum = json_array(), *c;
 		size_t i;

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "diag.h"
 #include "uri.h"
 #include "../snapshot/redis_common.h"
@@ -40,14 +41,6 @@ typedef struct rd_run {
 static bool rd_configured(const hs_profile *p)
 {
 	return p && p->redis;
-}
-
-static int64_t rd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -123,7 +116,7 @@ static char *rd_info_field(const char *info, const char *field)
  */
 static int rd_connect(rd_run *run, const hs_redis_uri *u, const char *what, hs_error *e)
 {
-	int64_t left = run->deadline_ms - rd_now_ms();
+	int64_t left = run->deadline_ms - hs_now_ms();
 	int64_t ms = left < 500 ? 500 : left > 5000 ? 5000 : left;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 	redisReply *r = NULL;
@@ -291,7 +284,7 @@ static int rd_scan(rd_run *run, int db, const char *pattern, rd_keys_fn fn, void
 		const char *argv[6] = { "SCAN", cursor, "MATCH", pattern, "COUNT", cnt };
 		redisReply *r;
 
-		if (rd_now_ms() >= run->deadline_ms) {
+		if (hs_now_ms() >= run->deadline_ms) {
 			run->cut = true;
 			return 0;
 		}
@@ -513,7 +506,7 @@ static void rd_result(const rd_run *run, const char *shown, const json_t *info, 
 	json_t *res = json_pack("{s:s, s:O?, s:o, s:I, s:b, s:I}", "uri", shown ? shown : "", "info", info,
 				"dbs", rd_result_dbs(dbs), "idempotency_without_ttl",
 				(json_int_t)run->no_ttl_total, "complete", !run->cut, "elapsed_ms",
-				(json_int_t)(rd_now_ms() - t0));
+				(json_int_t)(hs_now_ms() - t0));
 	hs_error re;
 
 	hs_error_init(&re);
@@ -531,7 +524,7 @@ static int rd_run_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	hs_redis_uri u;
 	char *shown = NULL;
 	json_t *info = NULL, *dbs = json_array(), *keys = NULL;
-	int64_t t0 = rd_now_ms();
+	int64_t t0 = hs_now_ms();
 	int rc = -1;
 
 	memset(&run, 0, sizeof(run));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "clock.h"
 #include "net_common.h"
 #include "uri.h"
 
@@ -24,21 +25,13 @@ double hs_net_mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-int64_t hs_net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int hs_net_budget(int64_t started_ms, int timeout_ms, int want)
 {
 	int64_t left;
 
 	if (timeout_ms <= 0 || started_ms <= 0)
 		return want;
-	left = started_ms + timeout_ms - hs_net_now_ms() - 200;
+	left = started_ms + timeout_ms - hs_now_ms() - 200;
 	if (left < 100)
 		left = 100;
 	return want < left ? want : (int)left;

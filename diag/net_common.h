@@ -21,9 +21,6 @@
 /* Milliseconds on the monotonic clock (for durations). */
 double hs_net_mono_ms(void);
 
-/* Unix time in milliseconds. */
-int64_t hs_net_now_ms(void);
-
 /*
  * The budget of one call: want, cut to what is left of a collector's
  * (started at unix ms started_ms with timeout_ms in all; 0 = no limit)

@@ -7,6 +7,7 @@
  * say why.
  */
 #include "runner.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,22 +55,6 @@ void hs_diag_run_release(hs_diag_run *r)
 	free(r->dir);
 	r->error = NULL;
 	r->dir = NULL;
-}
-
-int64_t hs_diag_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t hs_diag_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void hs_diag_on_signal(int sig)
@@ -289,7 +274,7 @@ static void hs_diag_finish(hs_diag_run *r, int wstatus, bool killed, int64_t ran
 {
 	hs_buf b = HS_BUF_INIT;
 
-	r->ended_ms = hs_diag_now_ms();
+	r->ended_ms = hs_now_ms();
 	r->done = true;
 	r->pid = 0;
 	if (killed) {
@@ -339,13 +324,13 @@ static int hs_diag_start(hs_diag_run *r, const char *workdir, const hs_diag_runn
 			 int64_t deadline, hs_error *e)
 {
 	hs_buf b = HS_BUF_INIT;
-	int64_t now = hs_diag_mono_ms();
+	int64_t now = hs_mono_ms();
 	pid_t pid, parent;
 
 	hs_buf_addf(&b, "%s/%s", workdir, r->col->name);
 	free(r->dir);
 	r->dir = hs_buf_detach(&b, NULL);
-	r->started_ms = hs_diag_now_ms();
+	r->started_ms = hs_now_ms();
 	r->kill_at = now + r->budget_ms < deadline ? now + r->budget_ms : deadline;
 	fflush(NULL);
 	parent = getpid();
@@ -375,7 +360,7 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 		if (!runs[i].done && runs[i].budget_ms > longest)
 			longest = runs[i].budget_ms;
 	}
-	deadline = hs_diag_mono_ms() + longest + margin;
+	deadline = hs_mono_ms() + longest + margin;
 
 	for (;;) {
 		struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -386,7 +371,7 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 			       hs_diag_interrupted());
 			goto out;
 		}
-		now = hs_diag_mono_ms();
+		now = hs_mono_ms();
 		/* start what the limit allows; past the deadline nothing starts */
 		for (; next < n && running < parallel; next++) {
 			hs_diag_run *r = &runs[next];
@@ -421,8 +406,8 @@ int hs_diag_runner_run(hs_diag_run *runs, size_t n, const char *workdir,
 			if (w == r->pid) {
 				hs_diag_finish(r, st, false, 0);
 				running--;
-			} else if (hs_diag_mono_ms() >= r->kill_at) {
-				int64_t ran = hs_diag_now_ms() - r->started_ms;
+			} else if (hs_mono_ms() >= r->kill_at) {
+				int64_t ran = hs_now_ms() - r->started_ms;
 
 				hs_diag_kill(r);
 				hs_diag_finish(r, 0, true, ran < r->budget_ms ? ran : r->budget_ms);

@@ -106,8 +106,5 @@ void hs_diag_signals_restore(void);
 /* The signal that arrived since install, or 0. */
 int hs_diag_interrupted(void);
 
-/* Unix and monotonic milliseconds. */
-int64_t hs_diag_now_ms(void);
-int64_t hs_diag_mono_ms(void);
 
 #endif

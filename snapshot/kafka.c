@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "kafka_common.h"
+#include "clock.h"
 #include "log.h"
 
 /* One committed offset of a group. */
@@ -68,14 +69,6 @@ typedef struct hs_kafka_run {
 static bool hs_kafka_configured(const hs_profile *p)
 {
 	return p && p->kafka;
-}
-
-static int64_t hs_kafka_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void hs_kafka_warn(hs_kafka_run *run, const char *fmt, ...) HS_PRINTF(2, 3);
@@ -603,7 +596,7 @@ static int hs_kafka_capture(hs_capture *c, hs_error *e)
 		hs_kafka_warn(&run, "no consumer group matches the profile");
 	if (run.n_groups && hs_kafka_describe(&run, e))
 		goto out;
-	at_ms = hs_kafka_now_ms();
+	at_ms = hs_now_ms();
 	for (i = 0; i < run.n_groups; i++) {
 		hs_error ge;
 

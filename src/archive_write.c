@@ -10,6 +10,7 @@
  * every later call fails, so a damaged archive never gets its final name.
  */
 #include "archive.h"
+#include "clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -152,14 +153,6 @@ static void hs_aw_time(char *out, size_t n, int64_t ms, bool with_ms)
 	/* callers pass 32 bytes; a year past 9999 would not fit: say nothing rather than half */
 	if (r < 0 || (size_t)r >= n)
 		out[0] = '\0';
-}
-
-static int64_t hs_aw_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Write all of buf to fd, retrying short writes and EINTR. */
@@ -376,7 +369,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 		w->created_s = opts->created_at;
 		w->created_ms = opts->created_at * 1000;
 	} else {
-		w->created_ms = hs_aw_now_ms();
+		w->created_ms = hs_now_ms();
 		w->created_s = w->created_ms / 1000;
 	}
 	level = opts && opts->zstd_level ? opts->zstd_level : 3;
@@ -683,7 +676,7 @@ static json_t *hs_aw_manifest(hs_archive_writer *w)
 		ti += (uint64_t)json_integer_value(json_object_get(ent, "items"));
 	}
 	hs_aw_time(t0, sizeof(t0), w->created_ms, true);
-	hs_aw_time(t1, sizeof(t1), hs_aw_now_ms(), true);
+	hs_aw_time(t1, sizeof(t1), hs_now_ms(), true);
 	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:O, s:{s:I, s:I, s:I}}", "format",
 		      "hivesnap-manifest", "version", HS_FORMAT_VERSION, "kind",
 		      w->kind, "created_at", t0, "completed_at", t1, "status",

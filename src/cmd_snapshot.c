@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "archive.h"
+#include "clock.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "commands.h"
@@ -64,14 +65,6 @@ const char hs_cmd_snapshot_usage[] =
 	"SIGKILL, power loss) from the folder before it starts; a live run's are kept.\n\n"
 	"Exit: 0 ok, 2 partial (with --allow-partial), 3 nothing written, 64 usage, 65 bad profile,\n"
 	"75 another hivesnap is writing into that folder (try again later).\n";
-
-static int64_t hs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool hs_label_ok(const char *s)
 {
