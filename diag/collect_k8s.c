@@ -40,8 +40,7 @@ typedef struct k8_run {
 	hs_diag_out *o;
 	hs_k8s_client *cl;
 	int64_t deadline_ms;     /* no new log fetched after this */
-	int64_t end_ms;          /* no request runs past this */
-	int tmo_ms;              /* one request's timeout, at most */
+	int64_t end_ms;          /* no request runs past this (the client's deadline) */
 	json_t *summary;         /* result: namespace -> {...} */
 	size_t n_logs, n_logs_cut, n_logs_skipped;
 } k8_run;
@@ -62,22 +61,6 @@ static int64_t k8_deadline(const hs_diag_ctx *ctx, int64_t now_ms, int64_t def_m
 	int64_t margin = budget / 5 > 1000 ? budget / 5 : budget > 2000 ? 1000 : budget / 2;
 
 	return (ctx->started_ms > 0 ? ctx->started_ms : now_ms) + budget - margin;
-}
-
-/*
- * Before each request: its timeout is what is left until end_ms, at most
- * tmo_ms, so that a slow API server (or a kubelet serving logs) cannot keep
- * the collector past its budget and lose everything already collected.
- * False when nothing is left.
- */
-static bool k8_time_left(k8_run *run)
-{
-	int64_t left = run->end_ms - hs_now_ms();
-
-	if (left < 200)
-		return false;
-	hs_http_client_set_timeout(run->cl->http, left < run->tmo_ms ? (long)left : (long)run->tmo_ms);
-	return true;
 }
 
 /*
@@ -237,11 +220,6 @@ static int k8_list(k8_run *run, const char *ns, const char *group, const char *v
 		rq.query = q.data;
 	}
 	hs_error_init(&le);
-	if (!k8_time_left(run)) {
-		free(rv);
-		hs_buf_release(&q);
-		return hs_err(e, HS_EXIT_FAILURE, "time budget spent before listing %s", resource);
-	}
 	if (hs_k8s_list(run->cl, &rq, items, &rv, &le)) {
 		*items = NULL;
 		if (strstr(le.msg, "forbidden (403)") || strstr(le.msg, "not found (404)")) {
@@ -343,7 +321,7 @@ static int k8_log(k8_run *run, const hs_profile_k8s_ns *pns, const char *pod, co
 	hs_error le;
 	int rc = -1;
 
-	if (hs_now_ms() >= run->deadline_ms || !k8_time_left(run)) {
+	if (hs_now_ms() >= run->deadline_ms) {
 		json_object_set_new(cinfo, key, json_string("not read: time budget nearly spent"));
 		run->n_logs_skipped++;
 		return 0;
@@ -618,9 +596,10 @@ static int k8_collect(const hs_diag_ctx *ctx, hs_diag_out *o, hs_error *e)
 	/* one request may take at most a third of the budget */
 	if (ctx->timeout_ms > 0 && ctx->timeout_ms / 3 < tmo)
 		tmo = ctx->timeout_ms / 3 > 500 ? ctx->timeout_ms / 3 : 500;
-	run.tmo_ms = tmo;
 	if (hs_k8s_client_new(&run.cl, pk->kubeconfig, pk->context, tmo, e))
 		goto out;
+	/* no request (a list's every page, a 429's wait) runs past the budget's end less a margin */
+	run.cl->deadline_ms = run.end_ms;
 	for (size_t i = 0; i < pk->n_namespaces; i++) {
 		const hs_profile_k8s_ns *pns = &pk->namespaces[i];
 		json_t *pod_events = json_object();

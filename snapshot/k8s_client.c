@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "k8s_common.h"
 #include "log.h"
 
@@ -39,6 +40,7 @@ int hs_k8s_client_new(hs_k8s_client **out, const char *kubeconfig, const char *c
 	o.insecure = c->kc->insecure;
 	o.bearer_token = c->kc->token;
 	o.timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+	c->timeout_ms = (int)o.timeout_ms;
 	if (hs_http_client_new(&c->http, &o, e) < 0)
 		goto out;
 	*out = c;
@@ -223,6 +225,18 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 	hs_http_response_init(&r);
 	hs_k8s_url(&url, c, rq);
 	for (;;) {
+		if (c->deadline_ms > 0) {
+			int64_t left = c->deadline_ms - hs_now_ms();
+			hs_buf res = HS_BUF_INIT;
+
+			if (left < 200) {
+				hs_k8s_resource_name(&res, rq);
+				hs_err(e, HS_EXIT_FAILURE, "cannot %s %s: time budget spent", rq->verb, res.data);
+				hs_buf_release(&res);
+				goto out;
+			}
+			hs_http_client_set_timeout(c->http, left < c->timeout_ms ? (long)left : (long)c->timeout_ms);
+		}
 		if (hs_http_request(c->http, method, url.data, raw ? NULL : accept_json, content_type, body,
 				    body ? strlen(body) : 0, raw ? max_bytes : 0, &r, e) < 0) {
 			/* "cannot GET '<url>': <reason>" -> name the request as the API errors do */
@@ -243,7 +257,10 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 			hs_buf_release(&subj);
 			goto out;
 		}
-		if (r.status == 429 && attempt < c->retries_429) {
+		if (r.status == 429 && attempt < c->retries_429 &&
+		    (c->deadline_ms <= 0 ||
+		     hs_now_ms() + 1000 * (r.retry_after_s > 0 && r.retry_after_s < 10 ? r.retry_after_s : 1) + 200 <
+			     c->deadline_ms)) {
 			long wait = r.retry_after_s > 0 && r.retry_after_s < 10 ? r.retry_after_s : 1;
 
 			attempt++;

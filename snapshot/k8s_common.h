@@ -20,6 +20,10 @@ typedef struct hs_k8s_client {
 	hs_kubeconfig *kc;        /* owned */
 	hs_http_client *http;     /* owned */
 	int retries_429;          /* how often a 429 is retried (default 3) */
+	int timeout_ms;           /* one request's timeout */
+	int64_t deadline_ms;      /* hs_now_ms() after which no request runs; 0: none.
+	                             Before it each request's timeout is cut to what is
+	                             left, and a 429 is not retried past it. */
 } hs_k8s_client;
 
 /*
