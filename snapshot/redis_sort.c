@@ -8,9 +8,12 @@
  * unlinked temporary file (tmpfile(3): $TMPDIR is not consulted by glibc,
  * it uses P_tmpdir).  Reading merges the runs with a binary heap ordered
  * by (key, run number), so equal keys come out in the order they were
- * added and dedup keeps the first.  Every HS_RSORT_MAX_RUNS runs are merged
- * into one (the same order, nothing dropped), so the open temporary files
- * stay few however much is sorted.
+ * added and dedup keeps the first.  Runs have levels: a spilled run is level
+ * 0, and whenever the newest HS_RSORT_FANIN runs share a level they are
+ * merged into one run of the next level in their place (the same order,
+ * nothing dropped).  So the open temporary files stay few (HS_RSORT_FANIN
+ * per level) however much is sorted, and each pair is rewritten once per
+ * level: O(n log n) in all.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,13 +22,14 @@
 
 #include "redis_common.h"
 
-#define HS_RSORT_MAX_RUNS 64
+#define HS_RSORT_FANIN 16
 
 typedef struct hs_rsort_run {
 	FILE *f;
 	hs_buf cur;        /* current pair: key then record */
 	size_t klen, rlen;
 	bool live;
+	unsigned level;    /* 0: spilled from memory; n + 1: HS_RSORT_FANIN level-n runs merged */
 } hs_rsort_run;
 
 struct hs_rsort {
@@ -152,9 +156,7 @@ static int hs_rsort_spill(hs_rsort *s, hs_error *e)
 	s->spills++;
 	s->n = 0;
 	hs_buf_reset(&s->arena);     /* keep the capacity: one allocation for all runs */
-	if (s->nruns >= HS_RSORT_MAX_RUNS)
-		return hs_rsort_compact(s, e);
-	return 0;
+	return hs_rsort_compact(s, e);
 }
 
 int hs_rsort_add(hs_rsort *s, const void *key, size_t klen, const void *rec, size_t rlen,
@@ -234,15 +236,15 @@ static void hs_rsort_sift_down(hs_rsort *s, size_t i)
 	}
 }
 
-/* Load the first pair of every run and heapify them (s->heap, s->nheap). */
-static int hs_rsort_heap_init(hs_rsort *s, hs_error *e)
+/* Load the first pair of runs from.. and heapify them (s->heap, s->nheap). */
+static int hs_rsort_heap_init(hs_rsort *s, size_t from, hs_error *e)
 {
 	size_t i;
 
 	free(s->heap);
-	s->heap = hs_xmalloc(s->nruns * sizeof(*s->heap));
+	s->heap = hs_xmalloc((s->nruns - from) * sizeof(*s->heap));
 	s->nheap = 0;
-	for (i = 0; i < s->nruns; i++) {
+	for (i = from; i < s->nruns; i++) {
 		if (hs_rsort_load(&s->runs[i], e))
 			return -1;
 		if (s->runs[i].live)
@@ -254,11 +256,11 @@ static int hs_rsort_heap_init(hs_rsort *s, hs_error *e)
 }
 
 /*
- * Merge every run into one new run, in (key, run number) order: the merged
- * run is run 0 and holds what came first, so later runs keep their place
- * after it for equal keys.
+ * Merge runs from.. (the newest, contiguous) into one new run in their
+ * place, in (key, run number) order, so that for equal keys the merged run
+ * still comes after the older runs and before none.
  */
-static int hs_rsort_compact(hs_rsort *s, hs_error *e)
+static int hs_rsort_merge_tail(hs_rsort *s, size_t from, unsigned level, hs_error *e)
 {
 	FILE *f = tmpfile();
 	size_t i;
@@ -266,7 +268,7 @@ static int hs_rsort_compact(hs_rsort *s, hs_error *e)
 
 	if (!f)
 		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot create a temporary file for sorting redis keys");
-	if (hs_rsort_heap_init(s, e))
+	if (hs_rsort_heap_init(s, from, e))
 		goto out;
 	while (s->nheap) {
 		hs_rsort_run *run = &s->runs[s->heap[0]];
@@ -286,14 +288,15 @@ static int hs_rsort_compact(hs_rsort *s, hs_error *e)
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot write a sort run of redis keys");
 		goto out;
 	}
-	for (i = 0; i < s->nruns; i++) {
+	for (i = from; i < s->nruns; i++) {
 		fclose(s->runs[i].f);
 		hs_buf_release(&s->runs[i].cur);
 	}
-	memset(&s->runs[0], 0, sizeof(s->runs[0]));
-	s->runs[0].f = f;
+	memset(&s->runs[from], 0, sizeof(s->runs[from]));
+	s->runs[from].f = f;
+	s->runs[from].level = level;
 	f = NULL;
-	s->nruns = 1;
+	s->nruns = from + 1;
 	s->spills++;
 	rc = 0;
 out:
@@ -303,6 +306,22 @@ out:
 	s->heap = NULL;
 	s->nheap = 0;
 	return rc;
+}
+
+/* While the newest HS_RSORT_FANIN runs share a level, merge them one level up. */
+static int hs_rsort_compact(hs_rsort *s, hs_error *e)
+{
+	for (;;) {
+		unsigned level = s->runs[s->nruns - 1].level;
+		size_t n = 0;
+
+		while (n < s->nruns && s->runs[s->nruns - 1 - n].level == level)
+			n++;
+		if (n < HS_RSORT_FANIN)
+			return 0;
+		if (hs_rsort_merge_tail(s, s->nruns - n, level + 1, e))
+			return -1;
+	}
 }
 
 /* Switch to reading: sort in memory, or spill the rest and build the heap. */
@@ -315,7 +334,7 @@ static int hs_rsort_start(hs_rsort *s, hs_error *e)
 	}
 	if (s->n && hs_rsort_spill(s, e))
 		return -1;
-	return hs_rsort_heap_init(s, e);
+	return hs_rsort_heap_init(s, 0, e);
 }
 
 /* The next pair before dedup. */

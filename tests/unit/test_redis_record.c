@@ -347,7 +347,7 @@ static int open_fds(void)
 }
 
 /*
- * Enough runs to be merged many times over (every 64): the order stays
+ * Enough runs to be merged many times over (two levels): the order stays
  * the key order, and of equal keys the first added is the one kept.
  */
 static void test_sort_many_runs(void **state)
@@ -379,7 +379,7 @@ static void test_sort_many_runs(void **state)
 		assert_int_equal(hs_rsort_add(s, key, strlen(key), rec, strlen(rec), &e), 0);
 	}
 	assert_true(hs_rsort_runs(s) > 200);
-	/* merged as they come: a handful of temporary files open, not hundreds */
+	/* merged as they come, by levels: a few temporary files open, not hundreds */
 	assert_true(open_fds() < 80);
 	while ((rc = hs_rsort_next(s, &k, &kl, &r, &rl, &e)) == 1) {
 		char rec[32];
