@@ -442,7 +442,8 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 			h->exp_ms = -1;
 			if (strcmp(num, "null")) {
 				/* unix ms >= 0 (schemas/redis-record.schema.json): the restore subtracts from it */
-				if (num[0] < '0' || num[0] > '9' || strpbrk(num, ".eE"))
+				/* and JSON: no leading zero (jansson, so diff, refuses 0123) */
+				if (num[0] < '0' || num[0] > '9' || strpbrk(num, ".eE") || (num[0] == '0' && num[1]))
 					return -1;
 				errno = 0;
 				h->exp_ms = strtoll(num, &end, 10);

@@ -161,7 +161,8 @@ static bool hs_rdiff_expiry(const char *line, size_t n, size_t *at, size_t *valu
 
 		while (q < end && *q >= '0' && *q <= '9' && q - d < 18)
 			v = v * 10 + (*q++ - '0');
-		if (q == d || (q < end && *q >= '0' && *q <= '9'))
+		/* no digits, too many, or a leading zero (no JSON: the parse refuses it) */
+		if (q == d || (q < end && *q >= '0' && *q <= '9') || (*d == '0' && q - d > 1))
 			return false;
 	}
 	if ((size_t)(end - q) < sizeof(val) - 1 || memcmp(q, val, sizeof(val) - 1))

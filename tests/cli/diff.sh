@@ -288,6 +288,10 @@ expect_exit 1 "$HIVESNAP" diff --details "$tmp/j3.tar.zst" "$tmp/j4.tar.zst"
 expect_stdout_match '^  ~ "b" \(value\)$'
 expect_stdout_match '^  ~ "n" \(expire_at_ms\)$'
 expect_stdout_match '^  ~ "t" \(type, value\)$'
+# a leading zero is no JSON number: bad data (65), as when the line is parsed
+printf '%s\n' '{"key":"a","type":"hash","expire_at_ms":0100400,"value":[["f","1"]]}' >"$in/j5.jsonl"
+mk_archive "$tmp/j5.tar.zst" "redis/db0.jsonl=@$in/j5.jsonl"
+expect_exit 65 "$HIVESNAP" diff "$tmp/j3.tar.zst" "$tmp/j5.tar.zst"
 echo "ok: records equal but for an expiry within the tolerance are equal without a parse; the rest as parsed"
 
 mk_archive "$tmp/unsorted-mongo.tar.zst" "mongo/neural_hive/coll.bson=@$in/unsorted.bson"

@@ -234,7 +234,8 @@ static void test_member_after_value_refused(void **state)
 /* fuzz finding: expiries out of range or negative (LLONG_MIN made the restore's TTL math overflow). */
 static void test_expiry_out_of_range_refused(void **state)
 {
-	static const char *const bad[] = { "99999999999999999999", "-9223372036854775808", "-1", "+5", "1e3", "0x10" };
+	static const char *const bad[] = { "99999999999999999999", "-9223372036854775808", "-1", "+5", "1e3", "0x10",
+					   "0123", "00" };
 	hs_buf in = HS_BUF_INIT;
 	scan_fx f;
 	size_t i;
@@ -254,6 +255,13 @@ static void test_expiry_out_of_range_refused(void **state)
 	fx_open(&f, in.data, in.len);
 	assert_int_equal(hs_rscan_head(f.sc, &f.h), 1);
 	assert_int_equal(f.h.exp_ms, INT64_MAX);
+	fx_close(&f);
+	/* and 0 alone is a number */
+	hs_buf_reset(&in);
+	hs_buf_adds(&in, "{\"key\":\"a\",\"type\":\"string\",\"expire_at_ms\":0,\"value\":\"b\"}\n");
+	fx_open(&f, in.data, in.len);
+	assert_int_equal(hs_rscan_head(f.sc, &f.h), 1);
+	assert_int_equal(f.h.exp_ms, 0);
 	fx_close(&f);
 	hs_buf_release(&in);
 }
