@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -49,8 +51,20 @@ static void hs_mongo_free_log_uri(void)
  * The driver keeps its counters in /dev/shm/mongoc-<pid>; a process that
  * dies by SIGKILL leaves the file, and a later process with the same pid
  * then prints "Falling back to malloc for counters" on stderr.  hivesnap
- * does not read the counters: keep them in memory (unless the user set it).
+ * does not read the counters.  Debian's libmongoc initialises itself in a
+ * library constructor, before main(), so MONGOC_DISABLE_SHM set here comes
+ * too late for that: hs_mongo_shm_forget() removes the name instead.
  */
+void hs_mongo_shm_forget(void)
+{
+	char name[64];
+
+	/* the mapping stays valid; only the name goes (mongoc's cleanup ignores ENOENT) */
+	snprintf(name, sizeof(name), "/mongoc-%ld", (long)getpid());
+	shm_unlink(name);
+}
+
+/* Keep the counters in memory where mongoc_init() runs here (no automatic init). */
 static void hs_mongo_init_once(void)
 {
 	setenv("MONGOC_DISABLE_SHM", "1", 0);
@@ -391,7 +405,7 @@ int hs_mongo_ns_map(const char *ns, const char *const *rules, char **out, hs_err
 	size_t i, nlen = strlen(ns);
 
 	for (i = 0; rules && rules[i]; i++) {
-		const char *rule = rules[i], *eq, *star, *dst, *dstar;
+		const char *rule = rules[i], *eq = NULL, *star, *dst, *dstar;
 		size_t pre, suf;
 		hs_buf b = HS_BUF_INIT;
 

@@ -24,6 +24,13 @@
 #define HS_MONGO_BATCH_BYTES (4u * 1024 * 1024)
 #define HS_MONGO_BATCH_DOCS 1000
 
+/*
+ * Remove this process's /dev/shm/mongoc-<pid> name, which libmongoc's
+ * automatic init creates before main(): a SIGKILLed run then leaves no file
+ * behind to make a later run with the same pid warn.  Call first in main().
+ */
+void hs_mongo_shm_forget(void);
+
 /* mongoc_init() once per process (thread-safe). */
 void hs_mongo_global_init(void);
 

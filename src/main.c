@@ -1,7 +1,9 @@
 /* hivesnap - offline snapshots of a microservice platform's state. */
 #include "cli.h"
+#include "../snapshot/mongo_common.h"
 
 int main(int argc, char **argv)
 {
+	hs_mongo_shm_forget();
 	return hs_cli_main(argc, argv);
 }
