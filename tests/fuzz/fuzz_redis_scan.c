@@ -76,38 +76,6 @@ static void hs_fz_score(hs_buf *t, double d)
 	hs_fz_item(t, 'S', &d, sizeof(d));
 }
 
-/* A manifest of ents[] with a wrong sha256 for ents[bad] (json_dumps text; the caller frees). */
-static char *hs_fz_bad_manifest(const hs_fuzz_entry *ents, size_t n, size_t bad, size_t *len)
-{
-	json_t *doc = json_object(), *arr = json_array(), *sources = json_object();
-	char hex[HS_SHA256_HEX];
-	char *s;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		hs_sha256_hex(ents[i].data, ents[i].len, hex);
-		if (i == bad)
-			hex[0] = hex[0] == '0' ? '1' : '0';
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:I,s:o}", "items", (json_int_t)0,
-						     "name", ents[i].name, "sha256", hex, "size",
-						     (json_int_t)ents[i].len, "source",
-						     ents[i].source ? json_string(ents[i].source) : json_null()));
-		if (ents[i].source)
-			json_object_set_new(sources, ents[i].source,
-					    json_pack("{s:s,s:n}", "status", "ok", "error"));
-	}
-	json_object_set_new(doc, "format", json_string("hivesnap-manifest"));
-	json_object_set_new(doc, "kind", json_string("snapshot"));
-	json_object_set_new(doc, "created_at", json_string("2026-11-18T11:06:40.000Z"));
-	json_object_set_new(doc, "completed_at", json_string("2026-11-18T11:06:41.000Z"));
-	json_object_set_new(doc, "entries", arr);
-	json_object_set_new(doc, "sources", sources);
-	s = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2));
-	json_decref(doc);
-	*len = strlen(s);
-	return s;
-}
-
 /* The head items of a trace: key, type, expiry. */
 static void hs_fz_head_trace(hs_buf *t, const void *key, size_t klen, const char *type, bool has_exp,
 			     int64_t exp_ms)
@@ -290,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ents[i].data = entry.data ? entry.data : "";
 			ents[i].len = entry.len;
 			if (ioerr_mode)
-				bad = hs_fz_bad_manifest(ents, 1 + hs_fuzz_n_payload, i, &parts.manifest_len);
+				bad = hs_fuzz_manifest(ents, 1 + hs_fuzz_n_payload, i, &parts.manifest_len);
 		}
 	}
 	parts.entries = ents;

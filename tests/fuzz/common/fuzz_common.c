@@ -3,6 +3,7 @@
  */
 #include "fuzz_common.h"
 
+#include <stdint.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -175,8 +176,8 @@ static void hs_fuzz_tar_add(hs_buf *tar, const char *name, const void *data, siz
 	hs_buf_add(tar, zeros, hs_tar_padding(len));
 }
 
-/* The valid manifest of entries (sorted keys, indented, final newline). */
-static char *hs_fuzz_manifest(const hs_fuzz_entry *ents, size_t n, size_t *len)
+/* See fuzz_common.h. */
+char *hs_fuzz_manifest(const hs_fuzz_entry *ents, size_t n, size_t bad, size_t *len)
 {
 	json_t *doc = json_object(), *arr = json_array(), *sources = json_object();
 	char hex[HS_SHA256_HEX];
@@ -186,6 +187,8 @@ static char *hs_fuzz_manifest(const hs_fuzz_entry *ents, size_t n, size_t *len)
 
 	for (i = 0; i < n; i++) {
 		hs_sha256_hex(ents[i].data, ents[i].len, hex);
+		if (i == bad)
+			hex[0] = hex[0] == '0' ? '1' : '0';
 		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:I,s:o}", "items", (json_int_t)0,
 						     "name", ents[i].name, "sha256", hex, "size",
 						     (json_int_t)ents[i].len, "source",
@@ -231,7 +234,7 @@ void hs_fuzz_build_archive(const hs_fuzz_parts *parts, hs_buf *out)
 	unsigned char le[8];
 	uint32_t v;
 
-	good = hs_fuzz_manifest(parts->entries, parts->n_entries, &good_len);
+	good = hs_fuzz_manifest(parts->entries, parts->n_entries, SIZE_MAX, &good_len);
 	if (!man) {
 		man = good;
 		man_len = good_len;

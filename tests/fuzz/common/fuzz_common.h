@@ -94,6 +94,12 @@ typedef struct hs_fuzz_parts {
 	bool index_valid;       /* index NULL: the computed manifest, not the one written */
 } hs_fuzz_parts;
 
+/*
+ * The manifest of entries (sorted keys, indented, final newline; the caller
+ * frees it), with a wrong sha256 for ents[bad] (SIZE_MAX: none).
+ */
+char *hs_fuzz_manifest(const hs_fuzz_entry *ents, size_t n, size_t bad, size_t *len);
+
 /* Assemble the archive's bytes into out (appended). */
 void hs_fuzz_build_archive(const hs_fuzz_parts *parts, hs_buf *out);
 
