@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -155,6 +156,65 @@ void hs_mongo_scrub(char *msg, size_t size, const char *uri)
 	}
 }
 
+/*
+ * A refused login comes from libmongoc as the server's bare "Authentication
+ * failed." (MongoDB and FerretDB say that alike for an unknown user and a
+ * wrong password, on purpose), which names neither who nor where.  Rewrite
+ * msg (already one line, scrubbed) as "authentication failed for user 'U'
+ * (auth database 'D'[, mechanism M]): <reason>", the user, database and
+ * mechanism taken from the parsed URI (never its password), the reason
+ * being the server's own when it says more than "Authentication failed".
+ * A command refused for want of a login on a URI without a user gets a
+ * hint instead.  Other errors are left alone.
+ */
+static void hs_mongo_auth_msg(char *msg, size_t size, const bson_error_t *berr, const char *uri)
+{
+	mongoc_uri_t *u = NULL;
+	const char *user = NULL, *source = NULL, *mech = NULL, *pw = NULL;
+	char reason[sizeof(berr->message)];
+	bool is_auth = berr->domain == MONGOC_ERROR_CLIENT && berr->code == MONGOC_ERROR_CLIENT_AUTHENTICATE;
+	bool needs_login = berr->domain == MONGOC_ERROR_SERVER && berr->code == 13 /* Unauthorized */ &&
+			   strstr(msg, "requires authentication");
+	size_t n;
+
+	if (!uri || (!is_auth && !needs_login))
+		return;
+	u = mongoc_uri_new_with_error(uri, NULL);
+	if (u) {
+		user = mongoc_uri_get_username(u);
+		source = mongoc_uri_get_auth_source(u);
+		mech = mongoc_uri_get_auth_mechanism(u);
+		pw = mongoc_uri_get_password(u);
+	}
+	if (user && !*user)
+		user = NULL;
+	if (needs_login) {
+		if (!user) {
+			n = strlen(msg);
+			snprintf(msg + n, size - n, "; the uri has no user:password@");
+		}
+		goto out;
+	}
+	snprintf(reason, sizeof(reason), "%s", msg);
+	n = strlen(reason);
+	while (n && (reason[n - 1] == '.' || reason[n - 1] == ' '))
+		reason[--n] = 0;
+	if (!n || !strcasecmp(reason, "authentication failed"))
+		snprintf(reason, sizeof(reason), "%s",
+			 user ? "the server refused the user name or password" : "the server refused the login");
+	if (user)
+		snprintf(msg, size, "authentication failed for user '%s' (auth database '%s'%s%s): %s", user,
+			 source ? source : "admin", mech ? ", mechanism " : "", mech ? mech : "", reason);
+	else
+		snprintf(msg, size, "authentication failed%s%s: %s", mech ? " with mechanism " : "",
+			 mech ? mech : "", reason);
+	/* a user name holding the password must not bring it back */
+	if (pw && strlen(pw) >= 3 && strstr(msg, pw))
+		hs_mongo_scrub_one(msg, size, pw, strlen(pw));
+out:
+	mongoc_uri_destroy(u);
+}
+
 int hs_mongo_err(hs_error *e, int code, const bson_error_t *berr, const char *uri,
 		 const char *fmt, ...)
 {
@@ -169,6 +229,7 @@ int hs_mongo_err(hs_error *e, int code, const bson_error_t *berr, const char *ur
 	/* driver messages may span lines: keep one */
 	msg[strcspn(msg, "\r\n")] = 0;
 	hs_mongo_scrub(msg, sizeof(msg), uri);
+	hs_mongo_auth_msg(msg, sizeof(msg), berr, uri);
 	return hs_err(e, code, "%s: %s", prefix, msg);
 }
 

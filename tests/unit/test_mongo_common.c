@@ -273,6 +273,64 @@ static void test_pool_bad_uri(void **state)
 	mongoc_client_pool_destroy(pool);
 }
 
+/* One hs_mongo_err message for a driver error of domain/code/message on uri. */
+static void auth_err(hs_error *e, uint32_t domain, uint32_t code, const char *message, const char *uri)
+{
+	bson_error_t berr;
+
+	memset(&berr, 0, sizeof(berr));
+	berr.domain = domain;
+	berr.code = code;
+	snprintf(berr.message, sizeof(berr.message), "%s", message);
+	hs_error_init(e);
+	assert_int_equal(hs_mongo_err(e, HS_EXIT_FAILURE, &berr, uri, "cannot connect to mongo 'x'"), -1);
+	assert_int_equal(e->code, HS_EXIT_FAILURE);
+}
+
+/*
+ * A refused login names the user and auth database, never the password,
+ * and keeps the server's reason when it says more than "Authentication
+ * failed."; other errors pass as they were.
+ */
+static void test_auth_error_message(void **state)
+{
+	hs_error e;
+
+	(void)state;
+	auth_err(&e, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE, "Authentication failed.",
+		 "mongodb://backup:p%40ss-Zq9x@h:1/?authSource=admin");
+	assert_string_equal(e.msg, "cannot connect to mongo 'x': authentication failed for user 'backup' "
+				   "(auth database 'admin'): the server refused the user name or password");
+
+	/* the auth database defaults to the URI's database, the mechanism is named when given */
+	auth_err(&e, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE,
+		 "Unsupported authentication mechanism \"PLAIN\".\nSee https://docs/ for more details.",
+		 "mongodb://u%40corp:hunter22@h/neural_hive?authMechanism=PLAIN");
+	/* (the reason went through hs_mongo_scrub, which hides every query value of the URI) */
+	assert_string_equal(e.msg, "cannot connect to mongo 'x': authentication failed for user 'u@corp' "
+				   "(auth database 'neural_hive', mechanism PLAIN): Unsupported authentication "
+				   "mechanism \"***\"");
+
+	/* a user name holding the password does not bring it back */
+	auth_err(&e, MONGOC_ERROR_CLIENT, MONGOC_ERROR_CLIENT_AUTHENTICATE, "Authentication failed.",
+		 "mongodb://hunter22:hunter22@h/");
+	assert_null(strstr(e.msg, "hunter22"));
+	assert_non_null(strstr(e.msg, "authentication failed for user '***'"));
+
+	/* a command refused for want of a login, on a URI without a user: a hint */
+	auth_err(&e, MONGOC_ERROR_SERVER, 13, "Command listCollections requires authentication", "mongodb://h:1/");
+	assert_string_equal(e.msg, "cannot connect to mongo 'x': Command listCollections requires "
+				   "authentication; the uri has no user:password@");
+	auth_err(&e, MONGOC_ERROR_SERVER, 13, "Command listCollections requires authentication",
+		 "mongodb://u:hunter22@h:1/");
+	assert_string_equal(e.msg, "cannot connect to mongo 'x': Command listCollections requires authentication");
+
+	/* anything else is left as the driver said it */
+	auth_err(&e, MONGOC_ERROR_SERVER_SELECTION, MONGOC_ERROR_SERVER_SELECTION_FAILURE,
+		 "No suitable servers found: connection refused", "mongodb://u:hunter22@h:1/");
+	assert_string_equal(e.msg, "cannot connect to mongo 'x': No suitable servers found: connection refused");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_ns_map_bad_rules),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_pool_bad_uri),
+		cmocka_unit_test(test_auth_error_message),
 	};
 	int rc;
 
