@@ -1,16 +1,17 @@
 /*
  * redis.c (restore) - replay redis/db<N>.jsonl into a Redis server.
- * Design and semantics: docs/redis.md "Restore".
+ * Design and semantics: docs/redis.md "Restore".  The plan is made in
+ * restore/redis_plan.c from the entries restore's verifying pass reads;
+ * this file applies it.
  *
- * Plan and apply walk the archive the same way (hs_rrest_run): for each
- * redis/db<N>.jsonl entry, select the target db, and for each record
- * decide: write it, or skip it because its absolute expiry has passed
- * (--redis-ttl absolute).  With --redis-mode replace the live keys of the
- * db matching the capture's patterns are first read into an external
- * sorter; as the archive is sorted by key bytes too, one merge pass finds
- * the live keys the archive does not hold, which are deleted.  The plan
- * only counts (EXISTS tells what would be overwritten); apply writes each
- * key atomically as MULTI, DEL, the type's writes, the expiry, EXEC, in
+ * Apply walks the archive (hs_rrest_run): for each redis/db<N>.jsonl
+ * entry, select the target db, and for each record decide: write it, or
+ * skip it because its absolute expiry has passed (--redis-ttl absolute).
+ * With --redis-mode replace the live keys of the db matching the capture's
+ * patterns are first read into an external sorter; as the archive is
+ * sorted by key bytes too, one merge pass finds the live keys the archive
+ * does not hold, which are deleted.  Each key is written atomically as
+ * MULTI, DEL, the type's writes, the expiry, EXEC (a string: one SET), in
  * pipelined batches.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 
 #include "log.h"
 #include "redis_common.h"
+#include "redis_restore.h"
 #include "redis_scan.h"
 #include "uri.h"
 
@@ -31,22 +33,10 @@
 #define HS_RREST_KEY_FLUSH 64   /* commands of one key written before its replies are read */
 #define HS_RREST_SORT_MEM ((size_t)8 << 20)
 
-enum hs_rrest_ttl { HS_TTL_ABSOLUTE, HS_TTL_RELATIVE, HS_TTL_NONE };
-
-/* Kept from plan to apply (r->state). */
-typedef struct hs_rrest {
-	hs_redis_uri u;
-	char *shown;                /* redacted target URI */
-	bool explicit_db;           /* --to-redis names a db: map the one archive db there */
-	bool replace;
-	enum hs_rrest_ttl ttl;
-	int64_t captured_ms;        /* capture start (relative TTLs) or -1 */
-} hs_rrest;
-
 /* Counts of one db. */
 typedef struct hs_rrest_db {
 	int src, dst;
-	uint64_t records, written, expired, existing, deleted, filtered;
+	uint64_t records, written, expired, deleted, filtered;
 	/* apply: what redis confirmed (a key's EXEC, a SET, an UNLINK read back OK) */
 	uint64_t acked_written, acked_deleted;
 } hs_rrest_db;
@@ -55,7 +45,7 @@ typedef struct hs_rrest_db {
  * --include/--exclude globs apply to key names (fnmatch, no flags).  A
  * key holding a NUL byte is matched by its bytes before the NUL.
  */
-static bool hs_rrest_selected(const hs_restore_opts *o, const char *key, size_t klen)
+bool hs_rrest_selected(const hs_restore_opts *o, const char *key, size_t klen)
 {
 	char stack[512], *k = klen < sizeof(stack) ? stack : hs_xmalloc(klen + 1);
 	bool in = !o->include || !o->include[0];
@@ -74,11 +64,10 @@ static bool hs_rrest_selected(const hs_restore_opts *o, const char *key, size_t 
 	return in;
 }
 
-/* One pass over the archive (plan or apply). */
+/* The apply pass over the archive. */
 typedef struct hs_rrest_pass {
 	hs_restore *r;
 	hs_rrest *st;
-	bool execute;
 	redisContext *c;
 	int64_t now_ms;
 	int batch;
@@ -91,11 +80,7 @@ typedef struct hs_rrest_pass {
 	int *queued;
 	size_t nqueued, capq;
 	size_t inflight;            /* apply: the first inflight of queued are written, replies unread */
-	size_t exists_prev;         /* plan: EXISTS written, replies unread */
 	bool set_pxat;              /* server >= 6.2: SET ... PXAT */
-	/* plan: EXISTS queued */
-	size_t nexists;
-	hs_ritems exkeys;           /* plan: keys of the next EXISTS */
 	hs_ritems args;             /* arguments of the command being built */
 	const char **argp;          /* argv of hs_rrest_send */
 	size_t *argl;
@@ -118,6 +103,7 @@ static void hs_rrest_free(hs_rrest *st)
 		return;
 	hs_redis_uri_release(&st->u);
 	free(st->shown);
+	hs_rplan_free(st->scan);
 	free(st);
 }
 
@@ -128,7 +114,7 @@ void hs_redis_restore_release(hs_restore *r)
 }
 
 /* Parse the options and the target URI into a new state. */
-static int hs_rrest_setup(hs_restore *r, hs_rrest **out, hs_error *e)
+int hs_rrest_setup(hs_restore *r, hs_rrest **out, hs_error *e)
 {
 	const hs_restore_opts *o = r->opts;
 	const char *uri = o->to_redis;
@@ -557,11 +543,11 @@ static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *t
 /* ------------------------------------------------------------ the pass */
 
 /* The patterns the capture used for db src (manifest details), else the profile's, else "*". */
-static int hs_rrest_live_keys(hs_rrest_pass *p, int src, hs_rsort *live, hs_error *e)
+int hs_rrest_live_keys(redisContext *c, const hs_restore *rs, int src, hs_rsort *live, hs_error *e)
 {
 	char num[16];
 	const json_t *pats, *pv;
-	const hs_profile_redis *cfg = p->r->profile ? p->r->profile->redis : NULL;
+	const hs_profile_redis *cfg = rs->profile ? rs->profile->redis : NULL;
 	hs_strlist fallback = { NULL, 0 };
 	char *star[] = { (char *)"*" };
 	size_t i;
@@ -569,7 +555,7 @@ static int hs_rrest_live_keys(hs_rrest_pass *p, int src, hs_rsort *live, hs_erro
 	int ret = -1;
 
 	snprintf(num, sizeof(num), "%d", src);
-	pats = json_object_get(json_object_get(json_object_get(hs_rrest_manifest_src(p->r->manifest, "details"), "dbs"), num), "patterns");
+	pats = json_object_get(json_object_get(json_object_get(hs_rrest_manifest_src(rs->manifest, "details"), "dbs"), num), "patterns");
 	if (!json_is_array(pats) || !json_array_size(pats)) {
 		pats = NULL;
 		for (i = 0; cfg && i < cfg->n_dbs; i++)
@@ -592,7 +578,7 @@ static int hs_rrest_live_keys(hs_rrest_pass *p, int src, hs_rsort *live, hs_erro
 			const char *argv[] = { "SCAN", cursor, "MATCH", pat, "COUNT", "1000" };
 			size_t k;
 
-			if (!(r = hs_redis_cmd(p->c, e, 6, argv, NULL)))
+			if (!(r = hs_redis_cmd(c, e, 6, argv, NULL)))
 				goto out;
 			if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 			    r->element[0]->type != REDIS_REPLY_STRING ||
@@ -618,59 +604,17 @@ out:
 	return ret;
 }
 
-/* Plan: queue one EXISTS k1 k2 ... of the batch's keys (1), or nothing (0). */
-static size_t hs_rrest_exists_send(hs_rrest_pass *p)
-{
-	hs_ritems *k = &p->exkeys;
-	size_t i;
-
-	if (!k->n)
-		return 0;
-	if (k->n + 1 > p->argcap) {
-		p->argcap = (k->n + 1) * 2;
-		p->argp = hs_xrealloc(p->argp, p->argcap * sizeof(*p->argp));
-		p->argl = hs_xrealloc(p->argl, p->argcap * sizeof(*p->argl));
-	}
-	p->argp[0] = "EXISTS";
-	p->argl[0] = 6;
-	for (i = 0; i < k->n; i++) {
-		p->argp[i + 1] = hs_ritems_at(k, i);
-		p->argl[i + 1] = k->len[i];
-	}
-	hs_rrest_appendv(p, (int)k->n + 1, p->argp, p->argl);
-	hs_ritems_reset(k);
-	p->nexists = 0;
-	return 1;
-}
-
-/* Plan: read the replies of the EXISTS written earlier and count the keys that exist. */
-static int hs_rrest_exists_read(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
-{
-	for (; p->exists_prev; p->exists_prev--) {
-		redisReply *r = hs_redis_get_reply(p->c, e);
-
-		if (!r)
-			return -1;
-		if (r->type == REDIS_REPLY_INTEGER)
-			d->existing += (uint64_t)r->integer;
-		freeReplyObject(r);
-	}
-	return 0;
-}
-
-/* A live key the archive does not hold: count it, and delete it on apply. */
+/* A live key the archive does not hold: delete it (when selected). */
 static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size_t kl)
 {
+	const char *argv[2] = { "UNLINK", k };
+	size_t lens[2] = { 6, kl };
+
 	if (!hs_rrest_selected(p->r->opts, k, kl))
 		return;
 	d->deleted++;
-	if (p->execute) {
-		const char *argv[2] = { "UNLINK", k };
-		size_t lens[2] = { 6, kl };
-
-		hs_rrest_appendv(p, 2, argv, lens);
-		hs_rrest_push(p, -2);
-	}
+	hs_rrest_appendv(p, 2, argv, lens);
+	hs_rrest_push(p, -2);
 }
 
 /*
@@ -681,16 +625,12 @@ static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size
  */
 static int hs_rrest_maybe_flush(hs_rrest_pass *p, hs_rrest_db *d, bool force, hs_error *e)
 {
-	size_t pending = p->nqueued - p->inflight + p->nexists, sent;
-
-	if (!force && pending < (size_t)p->batch)
+	if (!force && p->nqueued - p->inflight < (size_t)p->batch)
 		return 0;
-	sent = hs_rrest_exists_send(p);
-	if (hs_rrest_write(p, e) || hs_rrest_exists_read(p, d, e) || hs_rrest_drain(p, d, e))
+	if (hs_rrest_write(p, e) || hs_rrest_drain(p, d, e))
 		return -1;
-	p->exists_prev = sent;
 	p->inflight = p->nqueued;
-	if (force && (hs_rrest_exists_read(p, d, e) || hs_rrest_drain(p, d, e)))
+	if (force && hs_rrest_drain(p, d, e))
 		return -1;
 	return 0;
 }
@@ -852,7 +792,7 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 		goto out;
 	if (p->st->replace) {
 		live = hs_rsort_new(HS_RREST_SORT_MEM, true);
-		if (hs_rrest_live_keys(p, d->src, live, e))
+		if (hs_rrest_live_keys(p->c, p->r, d->src, live, e))
 			goto out;
 		if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 			goto out;
@@ -892,13 +832,10 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 					rel_ms = 1;
 			}
 		}
-		if (skip || !p->execute) {
+		if (skip) {
 			if (hs_rscan_skip(sc) || hs_rscan_end(sc))
 				goto bad;
-			if (skip)
-				continue;
-			hs_ritems_add(&p->exkeys, h.key.data, h.key.len);
-			p->nexists++;
+			continue;
 		} else {
 			n = hs_rrest_apply_key(p, d, sc, &h.key, h.type, exp_ms, rel_ms, e);
 			if (n < 0)
@@ -939,8 +876,7 @@ out:
 	return ret;
 }
 
-/* "redis/db<N>.jsonl" -> N, else -1. */
-static int hs_rrest_entry_db(const char *name)
+int hs_rrest_entry_db(const char *name)
 {
 	const char *p = name;
 	int n = 0;
@@ -955,8 +891,8 @@ static int hs_rrest_entry_db(const char *name)
 	return strcmp(p, ".jsonl") ? -1 : n;
 }
 
-/* Walk the archive once, planning (execute false) or applying. */
-static int hs_rrest_run(hs_restore *r, bool execute, hs_rrest_pass *p, hs_error *e)
+/* Walk the archive once, applying. */
+static int hs_rrest_run(hs_restore *r, hs_rrest_pass *p, hs_error *e)
 {
 	hs_rrest *st = r->state;
 	hs_reader *rd = NULL;
@@ -968,7 +904,6 @@ static int hs_rrest_run(hs_restore *r, bool execute, hs_rrest_pass *p, hs_error 
 	memset(p, 0, sizeof(*p));
 	p->r = r;
 	p->st = st;
-	p->execute = execute;
 	p->batch = r->profile && r->profile->redis && r->profile->redis->batch > 0 ? r->profile->redis->batch : 500;
 	if (hs_redis_connect(&st->u, st->shown, 0, &p->c, e))
 		goto out;
@@ -1034,17 +969,13 @@ out:
 	free(p->argp);
 	free(p->argl);
 	hs_ritems_release(&p->args);
-	hs_ritems_release(&p->exkeys);
 	hs_buf_release(&p->tmp);
 	hs_buf_release(&p->raw);
 	hs_buf_release(&p->resp);
 	return ret;
 }
 
-static json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, const char *fmt, ...) HS_PRINTF(4, 5);
-
-/* One plan step {"target","action","detail"}. */
-static json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, const char *fmt, ...)
+json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, const char *fmt, ...)
 {
 	hs_buf target = HS_BUF_INIT, detail = HS_BUF_INIT;
 	va_list ap;
@@ -1061,54 +992,8 @@ static json_t *hs_rrest_step(const hs_rrest *st, int db, const char *action, con
 	return j;
 }
 
-int hs_redis_restore_plan(hs_restore *r, hs_error *e)
-{
-	hs_rrest *st = NULL;
-	hs_rrest_pass p;
-	json_t *plan = NULL;
-	size_t i;
-	int ret = -1;
-
-	memset(&p, 0, sizeof(p));
-	if (hs_rrest_setup(r, &st, e))
-		goto out;
-	r->state = st;
-	if (hs_rrest_run(r, false, &p, e))
-		goto out;
-	plan = json_array();
-	for (i = 0; i < p.ndbs; i++) {
-		const hs_rrest_db *d = &p.dbs[i];
-
-		json_array_append_new(plan, hs_rrest_step(st, d->dst, "write",
-			"write %llu keys of db %d (%llu exist and will be replaced whole), mode %s, ttl %s",
-			(unsigned long long)d->written, d->src, (unsigned long long)d->existing,
-			st->replace ? "replace" : "merge", r->opts->redis_ttl ? r->opts->redis_ttl : "absolute"));
-		if (d->expired)
-			json_array_append_new(plan, hs_rrest_step(st, d->dst, "skip",
-				"skip %llu keys whose expiry has passed since the snapshot",
-				(unsigned long long)d->expired));
-		if (d->filtered)
-			json_array_append_new(plan, hs_rrest_step(st, d->dst, "skip",
-				"skip %llu keys not selected by --include/--exclude",
-				(unsigned long long)d->filtered));
-		if (st->replace)
-			json_array_append_new(plan, hs_rrest_step(st, d->dst, "delete",
-				"delete %llu live keys matching the capture's patterns that the archive does not hold",
-				(unsigned long long)d->deleted));
-	}
-	if (!p.ndbs)
-		json_array_append_new(plan, hs_rrest_step(st, st->u.db, "none", "the archive holds no redis keys"));
-	r->plan = plan;
-	plan = NULL;
-	ret = 0;
-out:
-	json_decref(plan);
-	free(p.dbs);
-	return ret;
-}
-
 /*
- * Apply: the same pass with writes.  result is an array of steps like the
+ * Apply: result is an array of steps like the
  * plan's, one per db, with the counts as numbers too.  After a failure the
  * last db's step is "failed" ("complete": false) and says exactly what
  * redis confirmed ("written", "deleted") and how many more were sent but
@@ -1127,7 +1012,7 @@ int hs_redis_restore_apply(hs_restore *r, hs_error *e)
 		json_decref(res);
 		return hs_err(e, HS_EXIT_FAILURE, "redis restore: apply without a plan");
 	}
-	ret = hs_rrest_run(r, true, &p, e);
+	ret = hs_rrest_run(r, &p, e);
 	for (i = 0; i < p.ndbs; i++) {
 		const hs_rrest_db *d = &p.dbs[i];
 		bool complete = !(ret && i + 1 == p.ndbs);

@@ -936,5 +936,6 @@ const hs_source_ops hs_source_redis = {
 	.capture = hs_redis_capture,
 	.restore_plan = hs_redis_restore_plan,
 	.restore_apply = hs_redis_restore_apply,
+	.restore_scan = hs_redis_restore_scan,
 	.restore_release = hs_redis_restore_release,
 };

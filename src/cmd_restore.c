@@ -3,7 +3,12 @@
  *
  * Order of work (SPEC "Safety and integrity"):
  *   1. the whole archive is verified (checksums, header, manifest, entry
- *      list) before anything else: a bad archive changes nothing anywhere;
+ *      list) before any target is reached: a bad archive changes nothing
+ *      anywhere.  The pass that verifies it also hands the sources that
+ *      plan from their entries (redis) those entries as it reads them
+ *      (src/restore_scan.c), so their plans need no pass of their own;
+ *      an error found before the archive is known good yields to the
+ *      archive's own error, if it has one;
  *   2. every selected source plans, in the SPEC's restore order kafka,
  *      redis, mongo, k8s: it connects to its target, runs its preflight
  *      checks (a refused precondition is exit 5) and lists what it would do,
@@ -22,6 +27,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "log.h"
+#include "restore_scan.h"
 #include "source.h"
 
 const char hs_cmd_restore_usage[] =
@@ -76,6 +82,20 @@ static int hs_check_enum(const char *flag, const char *v, const char *const *all
 	return hs_err(e, HS_EXIT_USAGE, "restore: %s does not take '%s' (see 'hivesnap restore --help')", flag, v);
 }
 
+/*
+ * An error found before the archive was verified (the header's kind, the
+ * selection): the archive's own error, if it has one, replaces it, as if
+ * the archive had been verified first.
+ */
+static void hs_restore_archive_first(const char *archive, hs_error *e)
+{
+	hs_error ve;
+
+	hs_error_init(&ve);
+	if (hs_archive_verify(archive, &ve))
+		*e = ve;
+}
+
 /* Print one source's plan (or result) as text lines. */
 static void hs_print_steps(FILE *out, const char *source, const json_t *steps)
 {
@@ -123,6 +143,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_restore_opts o;
 	hs_strv inc = { NULL, 0 }, exc = { NULL, 0 }, map = { NULL, 0 };
 	hs_restore rs[8];
+	hs_error serr[8];
 	const hs_source_ops *ops[8];
 	size_t nsrc = 0, i, applied = 0;
 	json_t *manifest = NULL, *header = NULL, *report = NULL, *jsources;
@@ -179,19 +200,15 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	o.exclude = exc.v;
 	o.map_ns = map.v;
 
-	/* 1. the whole archive, before anything else */
-	if (hs_archive_verify(archive, e))
-		goto out;
+	/* 1. the manifest (from the index frame: fast; else read through) and the selection */
 	if (hs_archive_manifest(archive, &manifest, &header, e))
 		goto out;
 	kind = json_string_value(json_object_get(header, "kind"));
 	if (!kind || strcmp(kind, "snapshot")) {
 		hs_err(e, HS_EXIT_DATA, "'%s' is a %s, not a snapshot: nothing to restore", archive,
 		       kind ? kind : "archive of unknown kind");
-		goto out;
+		goto unverified;
 	}
-
-	/* 2. plan every selected source that the archive holds, in order */
 	for (i = 0; hs_restore_order[i]; i++) {
 		const hs_source_ops *src = hs_source_find(hs_restore_order[i]);
 		json_t *js = json_object_get(json_object_get(manifest, "sources"), hs_restore_order[i]);
@@ -208,14 +225,14 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			if (only) {
 				hs_err(e, HS_EXIT_FAILURE, "'%s' holds no usable %s data (%s)", archive, src->name,
 				       st ? st : "absent");
-				goto out;
+				goto unverified;
 			}
 			continue;
 		}
 		if (!src->restore_plan) {
 			if (only) {
 				hs_err(e, HS_EXIT_FAILURE, "restoring %s is not supported by this build", src->name);
-				goto out;
+				goto unverified;
 			}
 			hs_warn(src->name, "restore not supported by this build; skipped");
 			continue;
@@ -229,10 +246,17 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (!nsrc) {
 		hs_err(e, HS_EXIT_FAILURE, "nothing to restore from '%s' with this selection", archive);
-		goto out;
+		goto unverified;
 	}
+	/* the whole archive, read once: verified, and the scanning sources' entries kept */
+	if (hs_restore_scan(archive, rs, ops, nsrc, serr, e))
+		goto out;
+
+	/* 2. plan every selected source that the archive holds, in order */
 	for (i = 0; i < nsrc; i++) {
-		if (ops[i]->restore_plan(&rs[i], e)) {
+		if (ops[i]->restore_scan && serr[i].code)
+			*e = serr[i];
+		if ((ops[i]->restore_scan && serr[i].code) || ops[i]->restore_plan(&rs[i], e)) {
 			hs_err_prefix(e, "%s: preflight", ops[i]->name);
 			goto out; /* nothing applied anywhere */
 		}
@@ -318,6 +342,9 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (failed_at >= 0)
 		hs_err_prefix(e, "%s: restore stopped", ops[failed_at]->name);
+	goto out;
+unverified:
+	hs_restore_archive_first(archive, e);
 out:
 	for (i = 0; i < nsrc; i++) {
 		if (ops[i]->restore_release)
