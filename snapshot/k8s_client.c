@@ -170,13 +170,14 @@ static void hs_k8s_url(hs_buf *b, const hs_k8s_client *c, const hs_k8s_req *rq)
 }
 
 /*
- * What a transport failure (libcurl's reason text) means in plain words,
- * and whether it can have come after the request reached the server:
- * anything but a failure to resolve, connect or finish the TLS handshake
- * can.  A write that failed so may have been applied, and the caller's
- * report must not say it was not.
+ * What a transport failure (libcurl's code) means in plain words, and
+ * whether it can have come after the request reached the server: a
+ * failure to resolve, connect or finish the TLS handshake cannot, nor can
+ * any failure before the transfer got past those (r->may_have_sent, e.g.
+ * a timeout while connecting); anything else can.  A write that failed so
+ * may have been applied, and the caller's report must not say it was not.
  */
-static const char *hs_k8s_transport_hint(const char *reason, bool *maybe_sent)
+static const char *hs_k8s_transport_hint(const hs_http_response *r, bool *maybe_sent)
 {
 	static const struct {
 		CURLcode code;
@@ -199,10 +200,10 @@ static const char *hs_k8s_transport_hint(const char *reason, bool *maybe_sent)
 	};
 	size_t i;
 
-	*maybe_sent = true;
+	*maybe_sent = r->may_have_sent;
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (!strcmp(reason, curl_easy_strerror(known[i].code))) {
-			*maybe_sent = known[i].sent;
+		if ((int)known[i].code == r->transport_code) {
+			*maybe_sent = known[i].sent && r->may_have_sent;
 			return known[i].hint;
 		}
 	return "";
@@ -247,7 +248,7 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 			bool sent;
 
 			snprintf(reason, sizeof(reason), "%s", why ? why + 3 : e->msg);
-			hint = hs_k8s_transport_hint(reason, &sent);
+			hint = hs_k8s_transport_hint(&r, &sent);
 			hs_k8s_resource_name(&res, rq);
 			hs_k8s_subject(&subj, rq);
 			hs_err(e, e->code, "cannot %s %s %s: API server '%s': %s%s%s", rq->verb, res.data, subj.data,

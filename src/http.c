@@ -39,6 +39,8 @@ void hs_http_response_init(hs_http_response *r)
 	r->retry_after_s = -1;
 	r->truncated = false;
 	hs_buf_init(&r->headers);
+	r->transport_code = 0;
+	r->may_have_sent = false;
 }
 
 void hs_http_response_release(hs_http_response *r)
@@ -217,6 +219,8 @@ int hs_http_request(hs_http_client *c, const char *method, const char *url,
 	r->status = 0;
 	r->retry_after_s = -1;
 	r->truncated = false;
+	r->transport_code = 0;
+	r->may_have_sent = false;
 	if (c->auth_header)
 		hl = curl_slist_append(hl, c->auth_header);
 	for (i = 0; headers && headers[i]; i++)
@@ -243,6 +247,15 @@ int hs_http_request(hs_http_client *c, const char *method, const char *url,
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r->truncated)) {
 		char *red = hs_uri_redact_dup(url);
+		curl_off_t pretransfer = 0, sent_bytes = 0;
+		long request_size = 0;
+
+		/* past connect and TLS (the pretransfer mark, any request byte written): maybe sent */
+		curl_easy_getinfo(c->curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+		curl_easy_getinfo(c->curl, CURLINFO_SIZE_UPLOAD_T, &sent_bytes);
+		curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &request_size);
+		r->transport_code = (int)rc;
+		r->may_have_sent = pretransfer > 0 || sent_bytes > 0 || request_size > 0;
 
 		hs_err(e, HS_EXIT_FAILURE, "cannot %s '%s': %s", method, red, curl_easy_strerror(rc));
 		free(red);

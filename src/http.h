@@ -49,6 +49,9 @@ typedef struct hs_http_response {
 	bool truncated;           /* the body went past max_bytes and was cut there */
 	hs_buf headers;           /* every response header line as received, status lines
 	                             and HTTP/2 trailers included ("name: value\r\n") */
+	int transport_code;       /* the CURLcode of a failed transfer, 0 (CURLE_OK) when none */
+	bool may_have_sent;       /* a failed transfer got past connect and TLS: the request
+	                             may have reached the server */
 } hs_http_response;
 
 int hs_http_client_new(hs_http_client **out, const hs_http_opts *o, hs_error *e);
