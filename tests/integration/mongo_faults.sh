@@ -146,7 +146,9 @@ m=$("$HIVESNAP" cat "$work/p3.tar.zst" manifest.json)
 [[ $(jq -r .sources.mongo.status <<<"$m") == failed ]] || fail "mongo not marked failed: $(jq -c .sources.mongo <<<"$m")"
 jq -e '.sources.mongo.details.collections[] | select(.collection=="big") | .status=="failed" and (.error|length>0)' \
 	<<<"$m" >/dev/null || fail "collection big not marked failed: $(jq -c .sources.mongo.details <<<"$m")"
-! "$HIVESNAP" ls "$work/p3.tar.zst" | grep -q 'mongo/hs_it_faults/big\.' || fail "the interrupted collection left an entry"
+# (not `! ls | grep -q`: under pipefail a reader that dies or a SIGPIPE would pass the check)
+ents=$("$HIVESNAP" ls "$work/p3.tar.zst") || fail "cannot list p3.tar.zst"
+! grep -q 'mongo/hs_it_faults/big\.' <<<"$ents" || fail "the interrupted collection left an entry"
 echo "ok: server killed mid-collection with --allow-partial: exit 2, mongo failed, no half collection"
 
 # 3. Wrong credentials: a private FerretDB with authentication on (SCRAM,
@@ -176,10 +178,12 @@ m=$("$HIVESNAP" cat "$work/p4.tar.zst" manifest.json)
 [[ $(jq -r .sources.mongo.status <<<"$m") == failed ]] || fail "wrong credentials: mongo not marked failed"
 jq -e '.sources.mongo.error | test("[Aa]uthentication failed")' <<<"$m" >/dev/null ||
 	fail "wrong credentials: the manifest's error does not say why: $(jq -c .sources.mongo <<<"$m")"
-! zstd -dc "$work/p4.tar.zst" | grep -aq Wr0ngS3cret || fail "the wrong password is in the archive"
+zstd -qdc "$work/p4.tar.zst" >"$work/p4.tar" || fail "p4.tar.zst does not decompress"
+! grep -aq Wr0ngS3cret "$work/p4.tar" || fail "the wrong password is in the archive"
 "$T" seed "$right" hs_it_faults authed 5
 "$HIVESNAP" snapshot -p "$(profile "$right")" -o "$work/p5.tar.zst" --only mongo --quiet >/dev/null 2>"$work/e" ||
 	{ cat "$work/e" >&2; fail "the right password did not capture"; }
 "$HIVESNAP" ls "$work/p5.tar.zst" | grep -q 'mongo/hs_it_faults/authed\.bson' || fail "authed collection not captured"
-! zstd -dc "$work/p5.tar.zst" | grep -aq R1ghtPassw0rd || fail "the password is in the archive"
+zstd -qdc "$work/p5.tar.zst" >"$work/p5.tar" || fail "p5.tar.zst does not decompress"
+! grep -aq R1ghtPassw0rd "$work/p5.tar" || fail "the password is in the archive"
 echo "ok: wrong credentials: exit 3 (2 with --allow-partial and Redis), no password anywhere; right ones capture"

@@ -160,7 +160,8 @@ cli -n 12 flushdb >/dev/null
 } | cli -n 13 --pipe >/dev/null
 profile 13 >"$work/p13.yaml"
 "$HIVESNAP" snapshot -q -p "$work/p13.yaml" --only redis -o "$work/s.tar.zst" || fail "small snapshot exit $?"
-tar --zstd -xOf "$work/s.tar.zst" redis/db13.jsonl | grep -q '"key":"hs:ttl-short"' || fail "hs:ttl-short not captured"
+db13=$(tar --zstd -xOf "$work/s.tar.zst" redis/db13.jsonl) || fail "cannot extract redis/db13.jsonl"
+grep -q '"key":"hs:ttl-short"' <<<"$db13" || fail "hs:ttl-short not captured"
 sleep 2
 out=$(restore "$work/s.tar.zst" -p "$work/p13.yaml" --only redis --to-redis "$base/12")
 [[ $out == *"write 3 keys"* && $out == *"skip 1 keys"* ]] || fail "plan: $out"
