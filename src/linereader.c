@@ -59,16 +59,24 @@ static void hs_lr_compact(hs_linereader *lr)
 	lr->pos = 0;
 }
 
-/* One read into the window's free tail (there is one); sets eof on 0. */
+/*
+ * Fill the window's free tail (there is one), read after read, up to its
+ * end or the data's (eof).  Whole windows: the merges read two sources in
+ * turn, and each switch costs the caches.
+ */
 static int hs_lr_fill(hs_linereader *lr, hs_error *e)
 {
-	ssize_t n = lr->fn(lr->ctx, lr->win + lr->len, lr->cap - lr->len, e);
+	while (lr->len < lr->cap) {
+		ssize_t n = lr->fn(lr->ctx, lr->win + lr->len, lr->cap - lr->len, e);
 
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		lr->eof = true;
-	lr->len += (size_t)n;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			lr->eof = true;
+			break;
+		}
+		lr->len += (size_t)n;
+	}
 	return 0;
 }
 
@@ -90,11 +98,10 @@ static int hs_lr_long_line(hs_linereader *lr, const char **line, size_t *len, hs
 	hs_buf_reset(&lr->side);
 	hs_buf_add(&lr->side, lr->win, lr->len);
 	lr->pos = lr->len = lr->scanned = 0;
-	for (;;) {
+	while (!lr->eof) {
+		/* a fill may bring bytes and reach the end at once */
 		if (hs_lr_fill(lr, e))
 			return -1;
-		if (lr->eof)
-			break;
 		q = memchr(lr->win, '\n', lr->len);
 		if (q) {
 			lr->pos = (size_t)(q - lr->win) + 1;

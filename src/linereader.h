@@ -7,7 +7,9 @@
  * hs_reader_read, a part of a temporary file, a FILE) into its own window
  * (HS_LR_WINDOW bytes unless told) and hands out a pointer and a length
  * inside that window: the bytes are copied once, from the source into the
- * window, and not again.  Only what straddles a refill moves (the partial
+ * window, and not again.  A refill reads until the window is full or the
+ * data ends (two readers used in turn switch sources a window at a time,
+ * not a read at a time).  Only what straddles a refill moves (the partial
  * line or record goes to the window's start), and a line or record longer
  * than the window is gathered in a side buffer that grows to its size, so
  * memory stays bounded by the window and the largest record.
