@@ -39,12 +39,21 @@
 #include "buf.h"
 #include "commands.h"
 #include "diff.h"
+#include "linereader.h"
 #include "log.h"
 #include "profile.h"
 
 #define HS_DIFF_DEFAULT_LIMIT 20
 #define HS_DIFF_DEFAULT_TTL_TOLERANCE_MS 1000
 #define HS_DIFF_CHUNK (64 * 1024)
+/*
+ * The line readers' window for Redis dbs and MongoDB collections: the merge
+ * decompresses A and B in turn, a window at a time, and each switch from
+ * one zstd context (2 MiB window) to the other costs the caches: on the
+ * large seed's Redis pair, 4 MiB windows cut the CPU time by ~15 % against
+ * 256 KiB ones (docs/BENCHMARKS.md).
+ */
+#define HS_DIFF_WINDOW (4 * 1024 * 1024)
 
 const char hs_cmd_diff_usage[] =
 	"usage: hivesnap diff A (B | --live [-p PROFILE]) [--only SOURCES] [--details]\n"
@@ -94,29 +103,49 @@ typedef struct hs_diff_spool {
 } hs_diff_spool;
 
 /*
- * One part of a spool file read as a stream (fopencookie): the modules
- * read their FILE to its end, so all entries of a side share one
- * temporary file (and one descriptor) however many changed.
+ * One part of a spool file: the modules read their input to its end, so
+ * all entries of a side share one temporary file (and one descriptor)
+ * however many changed.
  */
-typedef struct hs_diff_slice {
+typedef struct hs_diff_part {
 	int fd;
 	off_t off, len, pos;
+} hs_diff_part;
+
+/* Up to n bytes of the part with pread: > 0, 0 at its end, -1 with errno. */
+static ssize_t hs_diff_part_pread(hs_diff_part *pt, void *buf, size_t n)
+{
+	ssize_t got;
+
+	if ((off_t)n > pt->len - pt->pos)
+		n = (size_t)(pt->len - pt->pos);
+	if (!n)
+		return 0;
+	got = pread(pt->fd, buf, n, pt->off + pt->pos);
+	if (got > 0)
+		pt->pos += got;
+	return got;
+}
+
+/* hs_diff_part_pread as a line reader's read function (linereader.h). */
+static ssize_t hs_diff_part_lr_read(void *ctx, void *buf, size_t n, hs_error *e)
+{
+	ssize_t got = hs_diff_part_pread(ctx, buf, n);
+
+	if (got < 0)
+		return hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot read the temporary file");
+	return got;
+}
+
+/* A part read as a stream (fopencookie), for the modules that take a FILE. */
+typedef struct hs_diff_slice {
+	hs_diff_part part;
 	char buf[HS_DIFF_CHUNK * 4]; /* the stream's buffer: big reads */
 } hs_diff_slice;
 
 static ssize_t hs_diff_slice_read(void *cookie, char *buf, size_t n)
 {
-	hs_diff_slice *sl = cookie;
-	ssize_t got;
-
-	if ((off_t)n > sl->len - sl->pos)
-		n = (size_t)(sl->len - sl->pos);
-	if (!n)
-		return 0;
-	got = pread(sl->fd, buf, n, sl->off + sl->pos);
-	if (got > 0)
-		sl->pos += got;
-	return got;
+	return hs_diff_part_pread(&((hs_diff_slice *)cookie)->part, buf, n);
 }
 
 static int hs_diff_slice_close(void *cookie)
@@ -133,9 +162,9 @@ static FILE *hs_diff_slice_open(FILE *spool, off_t off, off_t len)
 	hs_diff_slice *sl = hs_xcalloc(1, sizeof(*sl));
 	FILE *f;
 
-	sl->fd = fileno(spool);
-	sl->off = off;
-	sl->len = len;
+	sl->part.fd = fileno(spool);
+	sl->part.off = off;
+	sl->part.len = len;
 	f = fopencookie(sl, "r", fns);
 	if (!f)
 		free(sl);
@@ -348,6 +377,19 @@ static ssize_t hs_diff_live_read(void *cookie, char *buf, size_t n)
 	got = hs_reader_read(s->r, buf, n, &s->err);
 	if (got < 0)
 		s->more = -1;
+	return got;
+}
+
+/* The side's current entry as a line reader's read function (linereader.h). */
+static ssize_t hs_diff_live_lr_read(void *ctx, void *buf, size_t n, hs_error *e)
+{
+	hs_diff_side *s = ctx;
+	ssize_t got = s->more < 0 ? -1 : hs_reader_read(s->r, buf, n, &s->err);
+
+	if (got < 0) {
+		s->more = -1;
+		return hs_err(e, s->err.code ? s->err.code : HS_EXIT_INTEGRITY, "%s", s->err.msg);
+	}
 	return got;
 }
 
@@ -673,12 +715,15 @@ static void hs_diff_live_cleanup(hs_buf *dir, hs_buf *path)
 }
 
 /*
- * Compare one changed entry from its two streams with the module for its
- * kind (diff.h) and put the counts, items, patterns and "what" into its
- * change record.  Redis counts per pattern need the profile, loaded the
- * first time (-p, else the built-in one).
+ * Compare one changed entry with the module for its kind (diff.h) and put
+ * the counts, items, patterns and "what" into its change record.  Side k
+ * is read straight from its reader when live[k], else from its part of
+ * the side's spool file.  Redis dbs and MongoDB collections (the big
+ * entries) go through line readers, which hand the merge the bytes where
+ * they lie; the rest through FILE streams.  Redis counts per pattern need
+ * the profile, loaded the first time (-p, else the built-in one).
  */
-static int hs_diff_compare(hs_diff_spool *sp, FILE *fa, FILE *fb, hs_ctx *ctx,
+static int hs_diff_compare(hs_diff_spool *sp, hs_diff_side side[2], const bool live[2], hs_ctx *ctx,
 			   const hs_diff_opts *dopts, hs_error *e)
 {
 	int (*fn)(FILE *, FILE *, const char *, const hs_diff_opts *, json_t *, hs_error *) =
@@ -686,23 +731,40 @@ static int hs_diff_compare(hs_diff_spool *sp, FILE *fa, FILE *fb, hs_ctx *ctx,
 		!strncmp(sp->name, "kafka/", 6) ? hs_diff_kafka :
 		!strncmp(sp->name, "k8s/", 4) ? hs_diff_k8s :
 		hs_diff_has_suffix(sp->name, ".metadata.json") ? hs_diff_mongo_metadata : hs_diff_mongo;
+	hs_diff_part part[2];
+	hs_linereader *lr[2] = { NULL, NULL };
+	FILE *f[2] = { NULL, NULL };
 	const hs_strlist *pats = NULL;
 	json_t *res = NULL;
-	int rc = -1;
+	int k, rc = -1;
 
-	if (!fa || !fb) {
-		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot open a stream", sp->name);
-		goto out;
+	for (k = 0; k < 2; k++) {
+		part[k].fd = side[k].spool ? fileno(side[k].spool) : -1;
+		part[k].off = sp->off[k];
+		part[k].len = sp->len[k];
+		part[k].pos = 0;
+		if (fn == hs_diff_redis || fn == hs_diff_mongo)
+			lr[k] = live[k] ? hs_lr_new(hs_diff_live_lr_read, &side[k], HS_DIFF_WINDOW)
+					: hs_lr_new(hs_diff_part_lr_read, &part[k], HS_DIFF_WINDOW);
+		else if (!(f[k] = live[k] ? hs_diff_live_open(&side[k])
+					  : hs_diff_slice_open(side[k].spool, sp->off[k], sp->len[k]))) {
+			hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot diff '%s': cannot open a stream",
+				     sp->name);
+			goto out;
+		}
 	}
 	res = json_object();
 	if (fn == hs_diff_redis) {
 		if (hs_cli_load_profile(ctx, e))
 			goto out;
 		pats = hs_diff_redis_patterns(ctx->profile, sp->name);
-		if (hs_diff_redis_by_pattern(fa, fb, sp->name, dopts, pats ? pats->v : NULL,
-					     pats ? pats->n : 0, res, e))
+		if (hs_diff_redis_lr(lr[0], lr[1], sp->name, dopts, pats ? pats->v : NULL,
+				     pats ? pats->n : 0, res, e))
 			goto out;
-	} else if (fn(fa, fb, sp->name, dopts, res, e)) {
+	} else if (fn == hs_diff_mongo) {
+		if (hs_diff_mongo_lr(lr[0], lr[1], sp->name, dopts, res, e))
+			goto out;
+	} else if (fn(f[0], f[1], sp->name, dopts, res, e)) {
 		goto out;
 	}
 	json_object_set(sp->change, "added", json_object_get(res, "added"));
@@ -716,10 +778,11 @@ static int hs_diff_compare(hs_diff_spool *sp, FILE *fa, FILE *fb, hs_ctx *ctx,
 		json_object_set(sp->change, "what", json_object_get(res, "what"));
 	rc = 0;
 out:
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
+	for (k = 0; k < 2; k++) {
+		hs_lr_free(lr[k]);
+		if (f[k])
+			fclose(f[k]);
+	}
 	json_decref(res);
 	return rc;
 }
@@ -737,6 +800,7 @@ out:
 static int hs_diff_merge(const char *pa, const char *pb, hs_diff_spool *sp, size_t nsp,
 			 const json_t *index, hs_ctx *ctx, const hs_diff_opts *dopts, hs_error *e)
 {
+	static const bool both[2] = { true, true }, only_a[2] = { true, false }, only_b[2] = { false, true };
 	hs_diff_side side[2];
 	bool failed = true;
 	size_t i;
@@ -761,21 +825,16 @@ static int hs_diff_merge(const char *pa, const char *pb, hs_diff_spool *sp, size
 		if (a->more == 0 && b->more == 0)
 			break;
 		if (a->more == 1 && b->more == 1 && a->cur == b->cur) {
-			if (hs_diff_compare(&sp[a->cur], hs_diff_live_open(a), hs_diff_live_open(b), ctx,
-					    dopts, e))
+			if (hs_diff_compare(&sp[a->cur], side, both, ctx, dopts, e))
 				goto settle;
 			hs_diff_advance(a, index, sp, 0);
 			hs_diff_advance(b, index, sp, 1);
 		} else if (a->more == 1 && sp[a->cur].seen[1]) {
-			if (hs_diff_compare(&sp[a->cur], hs_diff_live_open(a),
-					    hs_diff_slice_open(b->spool, sp[a->cur].off[1], sp[a->cur].len[1]),
-					    ctx, dopts, e))
+			if (hs_diff_compare(&sp[a->cur], side, only_a, ctx, dopts, e))
 				goto settle;
 			hs_diff_advance(a, index, sp, 0);
 		} else if (b->more == 1 && sp[b->cur].seen[0]) {
-			if (hs_diff_compare(&sp[b->cur],
-					    hs_diff_slice_open(a->spool, sp[b->cur].off[0], sp[b->cur].len[0]),
-					    hs_diff_live_open(b), ctx, dopts, e))
+			if (hs_diff_compare(&sp[b->cur], side, only_b, ctx, dopts, e))
 				goto settle;
 			hs_diff_advance(b, index, sp, 1);
 		} else {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "linereader.h"
 
 typedef struct hs_diff_opts {
 	bool details;   /* list the changed records, not only count them */
@@ -49,6 +50,15 @@ int hs_diff_redis_by_pattern(FILE *a, FILE *b, const char *name, const hs_diff_o
 			     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e);
 
 /*
+ * hs_diff_redis_by_pattern over two line readers (linereader.h, borrowed):
+ * the lines are compared where they lie in the readers' windows, not
+ * copied.  A read error is the reader's, prefixed "cannot diff '<name>'".
+ * `diff` reads the archives this way; the FILE functions wrap it.
+ */
+int hs_diff_redis_lr(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
+		     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e);
+
+/*
  * MongoDB: merge two mongo/<db>/<coll>.bson entries (sorted by _id, see
  * diff_mongo.c for the order).  Item records: {"key": _id as relaxed
  * Extended JSON, "change", "fields": the top-level fields added, removed
@@ -57,6 +67,10 @@ int hs_diff_redis_by_pattern(FILE *a, FILE *b, const char *name, const hs_diff_o
  */
 int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		  hs_error *e);
+
+/* hs_diff_mongo over two readers (borrowed): documents taken in their windows. */
+int hs_diff_mongo_lr(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
+		     json_t *out, hs_error *e);
 
 /*
  * Kafka: compare two kafka/groups/<group>.json entries partition by

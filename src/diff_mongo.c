@@ -25,23 +25,25 @@
 
 #include "buf.h"
 #include "diff.h"
+#include "linereader.h"
 
 #define HS_MDIFF_MAX_DOC (48 * 1024 * 1024)
 
 /*
- * One side of the merge: its file, current document and the previous one
- * (for the order check), each with its _id found once.  The two buffers
- * are swapped and reused from document to document.
+ * One side of the merge: its reader, current document (in the reader's
+ * window, valid until the side's next document) with its _id found once,
+ * and the previous document's _id for the order check, copied (the window
+ * moves on) into a one-field document {_id} whose buffer is reused.
  */
 typedef struct hs_mdiff_side {
-	FILE *f;
+	hs_linereader *lr;
 	unsigned long docno;
-	uint8_t *doc;        /* current document (valid when have) */
-	uint32_t len, cap;
+	const uint8_t *doc;  /* current document (valid when have) */
+	uint32_t len;
 	bson_iter_t id;      /* its _id */
 	bool have;           /* a current document (false at the end) */
-	uint8_t *prev;       /* the previous document (valid when docno > 1) */
-	uint32_t prevlen, prevcap;
+	uint8_t *prev;       /* {_id} of the previous document (valid when docno > 1) */
+	uint32_t prevcap;
 	bson_iter_t previd;
 } hs_mdiff_side;
 
@@ -192,42 +194,60 @@ static bool hs_mdiff_id(const uint8_t *doc, uint32_t len, bson_iter_t *it)
 	return bson_iter_init_from_data(it, doc, len) && bson_iter_find(it, "_id");
 }
 
-/* Read the next document of a side into s->doc (s->have false at the end). */
+/*
+ * Keep the current document's _id as {_id: value} in s->prev (the element's
+ * bytes, already walked by bson_iter_find) and point s->previd at it.
+ */
+static void hs_mdiff_keep_id(hs_mdiff_side *s)
+{
+	uint32_t elen = s->id.next_off - s->id.type, n = 4 + elen + 1;
+
+	if (n > s->prevcap) {
+		free(s->prev);
+		s->prevcap = n < 256 ? 256 : n;
+		s->prev = hs_xmalloc(s->prevcap);
+	}
+	s->prev[0] = (uint8_t)n;
+	s->prev[1] = (uint8_t)(n >> 8);
+	s->prev[2] = (uint8_t)(n >> 16);
+	s->prev[3] = (uint8_t)(n >> 24);
+	memcpy(s->prev + 4, s->id.raw + s->id.type, elen);
+	s->prev[n - 1] = 0;
+	(void)(bson_iter_init_from_data(&s->previd, s->prev, n) && bson_iter_next(&s->previd));
+}
+
+/* Take the next document of a side in s->doc (s->have false at the end). */
 static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, hs_error *e)
 {
-	uint8_t hdr[4], *t;
+	const char *p;
+	const uint8_t *hdr;
 	size_t n;
-	uint32_t len, tc;
+	uint32_t len;
 
-	if (s->have) {
-		t = s->prev, s->prev = s->doc, s->doc = t;
-		tc = s->prevcap, s->prevcap = s->cap, s->cap = tc;
-		s->prevlen = s->len;
-		s->previd = s->id;   /* points into the buffer now held as prev */
-	}
+	if (s->have)
+		hs_mdiff_keep_id(s);
 	s->have = false;
 	s->len = 0;
-	n = fread(hdr, 1, 4, s->f);
-	if (n == 0 && feof(s->f))
+	if (hs_lr_peek(s->lr, 4, &p, &n, e))
+		return hs_err_prefix(e, "cannot diff '%s'", name);
+	if (n == 0)
 		return 0;
 	s->docno++;
 	if (n != 4)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is truncated", name,
 			      which, s->docno);
+	hdr = (const uint8_t *)p;
 	len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
 	if (len < 5 || len > HS_MDIFF_MAX_DOC)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has a bad length %u",
 			      name, which, s->docno, len);
-	if (len > s->cap) {
-		free(s->doc);
-		s->cap = len < 4096 ? 4096 : len;
-		s->doc = hs_xmalloc(s->cap);
-	}
-	s->len = len;
-	memcpy(s->doc, hdr, 4);
-	if (fread(s->doc + 4, 1, len - 4, s->f) != len - 4)
+	if (hs_lr_take(s->lr, len, &p, &n, e))
+		return hs_err_prefix(e, "cannot diff '%s'", name);
+	if (n != len)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is truncated", name,
 			      which, s->docno);
+	s->doc = (const uint8_t *)p;
+	s->len = len;
 	/*
 	 * No bson_validate() (it was 40% of the time): the entry's checksum was
 	 * verified, and bson_iter checks every length it follows, so a damaged
@@ -314,10 +334,10 @@ static void hs_mdiff_item(json_t *out, const hs_diff_opts *opts, const char *cha
 }
 
 /* See diff.h. */
-int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
-		  hs_error *e)
+int hs_diff_mongo_lr(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
+		     json_t *out, hs_error *e)
 {
-	hs_mdiff_side sa = { .f = a }, sb = { .f = b };
+	hs_mdiff_side sa = { .lr = a }, sb = { .lr = b };
 	int rc = -1;
 
 	json_object_set_new(out, "added", json_integer(0));
@@ -346,16 +366,22 @@ int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, 
 				goto out;
 		}
 	}
-	if (ferror(a) || ferror(b)) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error", name);
-		goto out;
-	}
 	rc = 0;
 out:
-	free(sa.doc);
 	free(sa.prev);
-	free(sb.doc);
 	free(sb.prev);
+	return rc;
+}
+
+/* See diff.h. */
+int hs_diff_mongo(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
+		  hs_error *e)
+{
+	hs_linereader *la = hs_lr_new(hs_lr_read_file, a, 0), *lb = hs_lr_new(hs_lr_read_file, b, 0);
+	int rc = hs_diff_mongo_lr(la, lb, name, opts, out, e);
+
+	hs_lr_free(la);
+	hs_lr_free(lb);
 	return rc;
 }
 

@@ -22,15 +22,21 @@
 
 #include "buf.h"
 #include "diff.h"
+#include "linereader.h"
 
-/* One side of the merge: its file, current record and the key's bytes. */
+/*
+ * One side of the merge: its reader, current record and the key's bytes.
+ * The line lies in the reader's window (valid until the side's next
+ * line); the key is copied, since it outlives the line as the previous
+ * key.
+ */
 typedef struct hs_rdiff_side {
-	FILE *f;
-	char *line;
-	size_t cap;
+	hs_linereader *lr;
+	const char *line;
 	unsigned long lineno;
 	bool have;          /* a current record (false at the end) */
-	ssize_t len;        /* its line's length */
+	size_t len;         /* its line's length, with its '\n' */
+	size_t keyend;      /* the offset after the key read off the line, else 0 */
 	json_t *rec;        /* the line parsed, or NULL until needed */
 	hs_buf key;         /* its key's bytes */
 	hs_buf prev;        /* the previous key's bytes, for the order check */
@@ -90,7 +96,7 @@ static int hs_rdiff_parse(hs_rdiff_side *s, const char *name, const char *which,
 	if (s->rec)
 		return 0;
 	/* NUL bytes are written as \u0000 (the restore reads them the same way) */
-	s->rec = json_loadb(s->line, (size_t)s->len, JSON_ALLOW_NUL, &jerr);
+	s->rec = json_loadb(s->line, s->len, JSON_ALLOW_NUL, &jerr);
 	if (!json_is_object(s->rec) || !json_object_get(s->rec, "key"))
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not a Redis record",
 			      name, which, s->lineno);
@@ -102,8 +108,9 @@ static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, 
 {
 	static const char head[] = "{\"key\":\"";
 	const char *q;
-	ssize_t n;
+	size_t n;
 	hs_buf t;
+	int got;
 
 	json_decref(s->rec);
 	s->rec = NULL;
@@ -111,16 +118,20 @@ static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, 
 	t = s->prev;
 	s->prev = s->key;
 	s->key = t;
-	n = getline(&s->line, &s->cap, s->f);
-	s->have = n >= 0;
-	if (n < 0)
+	got = hs_lr_line(s->lr, &s->line, &n, e);
+	s->have = got == 1;
+	s->keyend = 0;
+	if (got < 0)
+		return hs_err_prefix(e, "cannot diff '%s'", name);
+	if (!got)
 		return 0;
 	s->len = n;
 	s->lineno++;
-	q = (size_t)n > sizeof(head) - 1 && !memcmp(s->line, head, sizeof(head) - 1)
-		    ? memchr(s->line + sizeof(head) - 1, '"', (size_t)n - (sizeof(head) - 1))
+	q = n > sizeof(head) - 1 && !memcmp(s->line, head, sizeof(head) - 1)
+		    ? memchr(s->line + sizeof(head) - 1, '"', n - (sizeof(head) - 1))
 		    : NULL;
 	if (q && !memchr(s->line + sizeof(head) - 1, '\\', (size_t)(q - s->line) - (sizeof(head) - 1))) {
+		s->keyend = (size_t)(q - s->line) + 1;
 		hs_buf_reset(&s->key);
 		hs_buf_add(&s->key, s->line + sizeof(head) - 1, (size_t)(q - s->line) - (sizeof(head) - 1));
 	} else if (hs_rdiff_parse(s, name, which, e)) {
@@ -136,17 +147,40 @@ static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, 
 }
 
 /*
+ * Where ,"expire_at_ms": is in a record line, or NULL.  The writer puts the
+ * members in the order key, type, expire_at_ms, value
+ * (snapshot/redis_record.c), so after a key read off the line (keyend) it
+ * is found by position: ,"type":"<type>" then the tag.  Otherwise (a key
+ * with escapes, another shape) the first occurrence is searched: ,"
+ * cannot occur inside the key or type string (a quote in a JSON string is
+ * escaped), so it is the member, the same place either way.
+ */
+static const char *hs_rdiff_expiry_tag(const char *line, size_t n, size_t keyend)
+{
+	static const char ty[] = ",\"type\":\"", tag[] = ",\"expire_at_ms\":";
+	const char *p = line + keyend, *end = line + n, *q;
+
+	if (keyend && (size_t)(end - p) > sizeof(ty) - 1 && !memcmp(p, ty, sizeof(ty) - 1)) {
+		p += sizeof(ty) - 1;
+		q = memchr(p, '"', (size_t)(end - p) < 32 ? (size_t)(end - p) : 32);
+		if (q && !memchr(p, '\\', (size_t)(q - p)) && (size_t)(end - q - 1) >= sizeof(tag) - 1 &&
+		    !memcmp(q + 1, tag, sizeof(tag) - 1))
+			return q + 1;
+	}
+	return memmem(line, n, tag, sizeof(tag) - 1);
+}
+
+/*
  * Where a record line's expiry is: the offset of the value after
  * ,"expire_at_ms": and the offset of the ,"value": that follows it, with
- * the expiry (-1 for null).  The writer puts the members in this order, and
- * ," cannot occur inside the key or type string (a quote in a JSON string
- * is escaped), so the first ,"expire_at_ms": is the member.  False when
- * the line is not in that shape.
+ * the expiry (-1 for null); see hs_rdiff_expiry_tag.  False when the line
+ * is not in that shape.
  */
-static bool hs_rdiff_expiry(const char *line, size_t n, size_t *at, size_t *value, long long *exp)
+static bool hs_rdiff_expiry(const char *line, size_t n, size_t keyend, size_t *at, size_t *value,
+			    long long *exp)
 {
 	static const char tag[] = ",\"expire_at_ms\":", val[] = ",\"value\":";
-	const char *p = memmem(line, n, tag, sizeof(tag) - 1), *q, *end = line + n;
+	const char *p = hs_rdiff_expiry_tag(line, n, keyend), *q, *end = line + n;
 	long long v = 0;
 
 	if (!p)
@@ -182,15 +216,15 @@ static bool hs_rdiff_same_but_expiry(const hs_rdiff_side *a, const hs_rdiff_side
 	size_t aa, av, ba, bv;
 	long long ea, eb, d;
 
-	if (!hs_rdiff_expiry(a->line, (size_t)a->len, &aa, &av, &ea) ||
-	    !hs_rdiff_expiry(b->line, (size_t)b->len, &ba, &bv, &eb))
+	if (!hs_rdiff_expiry(a->line, a->len, a->keyend, &aa, &av, &ea) ||
+	    !hs_rdiff_expiry(b->line, b->len, b->keyend, &ba, &bv, &eb))
 		return false;
-	if (ea < 0 || eb < 0 || aa != ba || (size_t)a->len - av != (size_t)b->len - bv)
+	if (ea < 0 || eb < 0 || aa != ba || a->len - av != b->len - bv)
 		return false;
 	d = ea - eb;
 	if (d > tol || -d > tol)
 		return false;
-	return !memcmp(a->line, b->line, aa) && !memcmp(a->line + av, b->line + bv, (size_t)a->len - av);
+	return !memcmp(a->line, b->line, aa) && !memcmp(a->line + av, b->line + bv, a->len - av);
 }
 
 /* Append an item to out's "items" when details are wanted and room is left. */
@@ -366,10 +400,10 @@ static void hs_rdiff_patterns(json_t *out, const hs_rdiff_pats *pp, const json_t
 }
 
 /* The merge of hs_diff_redis, counting per pattern when pp is not NULL. */
-static int hs_rdiff_run(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
+static int hs_rdiff_run(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
 			const hs_rdiff_pats *pp, json_t *out, hs_error *e)
 {
-	hs_rdiff_side sa = { .f = a }, sb = { .f = b };
+	hs_rdiff_side sa = { .lr = a }, sb = { .lr = b };
 	json_t *counts = json_object();
 	int rc = -1;
 
@@ -400,7 +434,7 @@ static int hs_rdiff_run(FILE *a, FILE *b, const char *name, const hs_diff_opts *
 		} else {
 			json_t *fields = NULL;
 
-			if ((sa.len != sb.len || memcmp(sa.line, sb.line, (size_t)sa.len)) &&
+			if ((sa.len != sb.len || memcmp(sa.line, sb.line, sa.len)) &&
 			    !hs_rdiff_same_but_expiry(&sa, &sb, opts->ttl_tolerance_ms)) {
 				if (hs_rdiff_parse(&sa, name, "A", e) || hs_rdiff_parse(&sb, name, "B", e))
 					goto out;
@@ -414,10 +448,6 @@ static int hs_rdiff_run(FILE *a, FILE *b, const char *name, const hs_diff_opts *
 				goto out;
 		}
 	}
-	if (ferror(a) || ferror(b)) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot diff '%s': read error", name);
-		goto out;
-	}
 	if (pp)
 		hs_rdiff_patterns(out, pp, counts);
 	rc = 0;
@@ -425,8 +455,6 @@ out:
 	json_decref(counts);
 	json_decref(sa.rec);
 	json_decref(sb.rec);
-	free(sa.line);
-	free(sb.line);
 	hs_buf_release(&sa.key);
 	hs_buf_release(&sa.prev);
 	hs_buf_release(&sb.key);
@@ -434,16 +462,37 @@ out:
 	return rc;
 }
 
+/* The FILE entry points: the same merge over a reader of each stream. */
+static int hs_rdiff_files(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
+			  const hs_rdiff_pats *pp, json_t *out, hs_error *e)
+{
+	hs_linereader *la = hs_lr_new(hs_lr_read_file, a, 0), *lb = hs_lr_new(hs_lr_read_file, b, 0);
+	int rc = hs_rdiff_run(la, lb, name, opts, pp, out, e);
+
+	hs_lr_free(la);
+	hs_lr_free(lb);
+	return rc;
+}
+
 /* See diff.h. */
 int hs_diff_redis(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts, json_t *out,
 		  hs_error *e)
 {
-	return hs_rdiff_run(a, b, name, opts, NULL, out, e);
+	return hs_rdiff_files(a, b, name, opts, NULL, out, e);
 }
 
 /* See diff.h. */
 int hs_diff_redis_by_pattern(FILE *a, FILE *b, const char *name, const hs_diff_opts *opts,
 			     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e)
+{
+	hs_rdiff_pats pp = { patterns, n_patterns };
+
+	return hs_rdiff_files(a, b, name, opts, &pp, out, e);
+}
+
+/* See diff.h. */
+int hs_diff_redis_lr(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
+		     char *const *patterns, size_t n_patterns, json_t *out, hs_error *e)
 {
 	hs_rdiff_pats pp = { patterns, n_patterns };
 
