@@ -257,6 +257,9 @@ int hs_mongo_pool_new(const char *uri, int max_size, mongoc_client_pool_t **pool
 		mongoc_uri_set_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
 	if (!mongoc_uri_has_option(u, MONGOC_URI_CONNECTTIMEOUTMS))
 		mongoc_uri_set_option_as_int32(u, MONGOC_URI_CONNECTTIMEOUTMS, 5000);
+	/* the driver's 5 minutes cut a first batch the server sorts in memory (FerretDB, large collections) */
+	if (!mongoc_uri_has_option(u, MONGOC_URI_SOCKETTIMEOUTMS))
+		mongoc_uri_set_option_as_int32(u, MONGOC_URI_SOCKETTIMEOUTMS, HS_MONGO_SOCKET_TIMEOUT_MS);
 	if (!mongoc_uri_has_option(u, MONGOC_URI_APPNAME))
 		mongoc_uri_set_appname(u, "hivesnap");
 	pl = mongoc_client_pool_new_with_error(u, &berr);

@@ -34,10 +34,14 @@ void hs_mongo_shm_forget(void);
 /* mongoc_init() once per process (thread-safe). */
 void hs_mongo_global_init(void);
 
+/* socketTimeoutMS unless the URI sets one: one read or write may wait this long */
+#define HS_MONGO_SOCKET_TIMEOUT_MS 3600000
+
 /*
  * Parse uri and create a client pool of at most max_size clients, with the
  * app name "hivesnap", error API v2 and, unless the URI says otherwise, a
- * 5 s server selection timeout (so an unreachable server fails fast).  No
+ * 5 s server selection and connect timeout (so an unreachable server fails
+ * fast) and a socket timeout of HS_MONGO_SOCKET_TIMEOUT_MS.  No
  * connection is made yet.  Errors name the redacted URI only.  *pool is
  * the caller's (mongoc_client_pool_destroy); *uri_out too
  * (mongoc_uri_destroy), and may be NULL when not wanted.

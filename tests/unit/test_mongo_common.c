@@ -273,6 +273,34 @@ static void test_pool_bad_uri(void **state)
 	mongoc_client_pool_destroy(pool);
 }
 
+/*
+ * Timeouts: unless the URI sets them, 5 s to select and connect, and an
+ * hour for one socket read (not the driver's 5 minutes); the URI's win.
+ */
+static void test_pool_timeouts(void **state)
+{
+	mongoc_client_pool_t *pool = NULL;
+	mongoc_uri_t *u = NULL;
+	hs_error e;
+
+	(void)state;
+	hs_error_init(&e);
+	assert_int_equal(hs_mongo_pool_new("mongodb://127.0.0.1:1/", 2, &pool, &u, &e), 0);
+	assert_int_equal(mongoc_uri_get_option_as_int32(u, MONGOC_URI_SOCKETTIMEOUTMS, -1), HS_MONGO_SOCKET_TIMEOUT_MS);
+	assert_int_equal(mongoc_uri_get_option_as_int32(u, MONGOC_URI_CONNECTTIMEOUTMS, -1), 5000);
+	assert_int_equal(mongoc_uri_get_option_as_int32(u, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, -1), 5000);
+	mongoc_client_pool_destroy(pool);
+	mongoc_uri_destroy(u);
+	pool = NULL;
+	u = NULL;
+	assert_int_equal(hs_mongo_pool_new("mongodb://127.0.0.1:1/?socketTimeoutMS=1234&connectTimeoutMS=99", 2,
+					   &pool, &u, &e), 0);
+	assert_int_equal(mongoc_uri_get_option_as_int32(u, MONGOC_URI_SOCKETTIMEOUTMS, -1), 1234);
+	assert_int_equal(mongoc_uri_get_option_as_int32(u, MONGOC_URI_CONNECTTIMEOUTMS, -1), 99);
+	mongoc_client_pool_destroy(pool);
+	mongoc_uri_destroy(u);
+}
+
 /* One hs_mongo_err message for a driver error of domain/code/message on uri. */
 static void auth_err(hs_error *e, uint32_t domain, uint32_t code, const char *message, const char *uri)
 {
@@ -346,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_ns_map_bad_rules),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_pool_bad_uri),
+		cmocka_unit_test(test_pool_timeouts),
 		cmocka_unit_test(test_auth_error_message),
 	};
 	int rc;
