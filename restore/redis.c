@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -30,7 +32,8 @@
 #include "uri.h"
 
 #define HS_RREST_CHUNK 512      /* elements per HSET/RPUSH/SADD/ZADD */
-#define HS_RREST_KEY_FLUSH 64   /* commands of one key written before its replies are read */
+#define HS_RREST_KEY_FLUSH 64   /* commands of one key formatted before they are written */
+#define HS_RREST_AHEAD 64       /* batches written whose replies may still be unread */
 #define HS_RREST_SORT_MEM ((size_t)8 << 20)
 
 /* Counts of one db. */
@@ -74,12 +77,12 @@ typedef struct hs_rrest_pass {
 	hs_rrest_db *dbs;
 	size_t ndbs;
 	/*
-	 * apply: sent, not yet read, in order: a key's MULTI with that many
-	 * commands, -1 for a key's single SET, -2 for an UNLINK
+	 * What was sent, in order, from queued[head] (whose first sub replies
+	 * are read) on: a key's MULTI with that many commands, -1 for a key's
+	 * single SET, -2 for an UNLINK.  queued[0..sent) are written.
 	 */
 	int *queued;
-	size_t nqueued, capq;
-	size_t inflight;            /* apply: the first inflight of queued are written, replies unread */
+	size_t nqueued, capq, head, sub, sent;
 	bool set_pxat;              /* server >= 6.2: SET ... PXAT */
 	hs_ritems args;             /* arguments of the command being built */
 	const char **argp;          /* argv of hs_rrest_send */
@@ -244,89 +247,120 @@ static void hs_rrest_push(hs_rrest_pass *p, int ncmd)
 	p->queued[p->nqueued++] = ncmd;
 }
 
-/* Write everything appended so far to the socket (blocking). */
+/*
+ * Write everything appended so far to the socket (blocking, with the
+ * connection's I/O timeout), straight from p->resp: not through hiredis's
+ * output buffer, which is empty here (the pass's other commands, SELECT and
+ * SCAN, wait for their replies), so the bytes are not copied once more.
+ */
 static int hs_rrest_write(hs_rrest_pass *p, hs_error *e)
 {
-	int done = 0;
+	size_t off = 0;
 
-	if (p->resp.len) {
-		if (redisAppendFormattedCommand(p->c, p->resp.data, p->resp.len) != REDIS_OK)
-			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: out of memory");
-		hs_buf_reset(&p->resp);
+	while (off < p->resp.len) {
+		ssize_t n = write(p->c->fd, p->resp.data + off, p->resp.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: %s",
+				      errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+		off += (size_t)n;
 	}
-	while (!done)
-		if (redisBufferWrite(p->c, &done) != REDIS_OK)
-			return hs_err(e, HS_EXIT_FAILURE, "redis write failed: %s", p->c->errstr);
+	hs_buf_reset(&p->resp);
+	return 0;
+}
+
+/* A reply refused a write: the error, with redis's text. */
+static int hs_rrest_refused(const redisReply *r, hs_error *e)
+{
+	return hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
+}
+
+/*
+ * Check one reply, the next of queued[head], in the order sent; count in d
+ * what redis confirmed (a SET, an UNLINK, a key's EXEC), so that a restore
+ * cut short reports exactly the keys that were written.
+ */
+static int hs_rrest_reply(hs_rrest_pass *p, hs_rrest_db *d, const redisReply *r, hs_error *e)
+{
+	int q = p->queued[p->head];
+
+	if (q >= 0 && p->sub < (size_t)q + 1) {   /* MULTI, then the queued commands */
+		if (r->type == REDIS_REPLY_ERROR)
+			return hs_rrest_refused(r, e);
+		p->sub++;
+		return 0;
+	}
+	if (q >= 0) {   /* EXEC */
+		if (r->type != REDIS_REPLY_ARRAY)
+			return hs_err(e, HS_EXIT_FAILURE, "redis transaction failed: %.*s",
+				      r->type == REDIS_REPLY_ERROR ? (int)r->len : 0,
+				      r->type == REDIS_REPLY_ERROR ? r->str : "");
+		for (size_t j = 0; j < r->elements; j++)
+			if (r->element[j]->type == REDIS_REPLY_ERROR)
+				return hs_rrest_refused(r->element[j], e);
+		d->acked_written++;
+	} else {   /* one command: UNLINK, or SET of a string */
+		if (r->type == REDIS_REPLY_ERROR)
+			return hs_rrest_refused(r, e);
+		if (q == -2)
+			d->acked_deleted++;
+		else
+			d->acked_written++;
+	}
+	p->head++;
+	p->sub = 0;
+	if (p->head == p->nqueued || p->head >= 65536) {   /* forget what is confirmed */
+		memmove(p->queued, p->queued + p->head, (p->nqueued - p->head) * sizeof(*p->queued));
+		p->nqueued -= p->head;
+		p->sent -= p->head;
+		p->head = 0;
+	}
 	return 0;
 }
 
 /*
- * Read the replies of the apply pipeline's first p->inflight items (the
- * group written before the last one), in the order sent, and check them;
- * count in d what redis confirmed, so that a restore cut short reports
- * exactly the keys that were written.
+ * Read the replies of what was written: those already arrived, without
+ * waiting (block false), or until at most keep items wait for theirs
+ * (block true).  Replies are read as they come, not a batch at a time, so
+ * Redis is never left without work while this side waits: it waits only
+ * when the socket is full or too much is unconfirmed.  A big key's replies
+ * that come before its transaction is queued wait in hiredis's reader.
  */
-static int hs_rrest_drain(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
+static int hs_rrest_replies(hs_rrest_pass *p, hs_rrest_db *d, bool block, size_t keep, hs_error *e)
 {
-	size_t i;
-	int ret = -1;
-	redisReply *r = NULL;
+	char buf[16384];
 
-	for (i = 0; i < p->inflight; i++) {
-		int k;
+	for (;;) {
+		void *rep = NULL;
+		ssize_t n;
+		int rc;
 
-		if (p->queued[i] < 0) {   /* one command: UNLINK, or SET of a string */
-			if (!(r = hs_redis_get_reply(p->c, e)))
-				goto out;
-			if (r->type == REDIS_REPLY_ERROR) {
-				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
-				goto out;
-			}
-			freeReplyObject(r);
-			r = NULL;
-			if (p->queued[i] == -2)
-				d->acked_deleted++;
-			else
-				d->acked_written++;
+		if (p->head == p->nqueued || (block && p->nqueued - p->head <= keep))
+			return 0;
+		if (redisReaderGetReply(p->c->reader, &rep) != REDIS_OK)
+			return hs_err(e, HS_EXIT_FAILURE, "redis reply unreadable: %s", p->c->reader->errstr);
+		if (rep) {
+			rc = hs_rrest_reply(p, d, rep, e);
+			freeReplyObject(rep);
+			if (rc)
+				return -1;
 			continue;
 		}
-		for (k = 0; k < p->queued[i] + 1; k++) {   /* MULTI, then the queued commands */
-			if (!(r = hs_redis_get_reply(p->c, e)))
-				goto out;
-			if (r->type == REDIS_REPLY_ERROR) {
-				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
-				goto out;
-			}
-			freeReplyObject(r);
-			r = NULL;
-		}
-		if (!(r = hs_redis_get_reply(p->c, e)))   /* EXEC */
-			goto out;
-		if (r->type != REDIS_REPLY_ARRAY) {
-			hs_err(e, HS_EXIT_FAILURE, "redis transaction failed: %.*s",
-			       r->type == REDIS_REPLY_ERROR ? (int)r->len : 0, r->type == REDIS_REPLY_ERROR ? r->str : "");
-			goto out;
-		}
-		for (size_t j = 0; j < r->elements; j++) {
-			if (r->element[j]->type == REDIS_REPLY_ERROR) {
-				hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s",
-				       (int)r->element[j]->len, r->element[j]->str);
-				goto out;
-			}
-		}
-		freeReplyObject(r);
-		r = NULL;
-		d->acked_written++;
+		n = recv(p->c->fd, buf, sizeof(buf), block ? 0 : MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && !block && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return hs_err(e, HS_EXIT_FAILURE, "redis read failed: %s",
+				      errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+		if (n == 0)
+			return hs_err(e, HS_EXIT_FAILURE, "redis read failed: the server closed the connection");
+		if (redisReaderFeed(p->c->reader, buf, (size_t)n) != REDIS_OK)
+			return hs_err(e, HS_EXIT_FAILURE, "redis reply unreadable: %s", p->c->reader->errstr);
 	}
-	if (p->inflight)
-		memmove(p->queued, p->queued + p->inflight, (p->nqueued - p->inflight) * sizeof(*p->queued));
-	p->nqueued -= p->inflight;
-	p->inflight = 0;
-	ret = 0;
-out:
-	if (r)
-		freeReplyObject(r);
-	return ret;
 }
 
 /* Chunked multi-element write: CMD key a b ... (pairs when stride 2). */
@@ -618,68 +652,72 @@ static void hs_rrest_extra(hs_rrest_pass *p, hs_rrest_db *d, const char *k, size
 }
 
 /*
- * When a batch is full (or always, with force): write it, then read the
- * replies of the batch written before, so redis works on one batch while
- * this side reads the replies of the previous one and builds the next (two
- * batches in flight, no idle round trip).  With force, read everything.
+ * When a batch is full (or always, with force): write it, read the
+ * replies that have come, and wait only when more than HS_RREST_AHEAD
+ * batches are unconfirmed; with force, wait for every reply.
  */
 static int hs_rrest_maybe_flush(hs_rrest_pass *p, hs_rrest_db *d, bool force, hs_error *e)
 {
-	if (!force && p->nqueued - p->inflight < (size_t)p->batch)
+	if (!force && p->nqueued - p->sent < (size_t)p->batch)
 		return 0;
-	if (hs_rrest_write(p, e) || hs_rrest_drain(p, d, e))
+	if (hs_rrest_write(p, e))
 		return -1;
-	p->inflight = p->nqueued;
-	if (force && hs_rrest_drain(p, d, e))
+	p->sent = p->nqueued;
+	if (hs_rrest_replies(p, d, false, 0, e) ||
+	    hs_rrest_replies(p, d, true, force ? 0 : (size_t)p->batch * HS_RREST_AHEAD, e))
 		return -1;
 	return 0;
 }
 
-/* Value of a string record as one SET (atomic alone), with its expiry. */
+/* Append one RESP bulk string: $n, the bytes. */
+static void hs_rrest_bulk(hs_buf *b, const char *s, size_t n)
+{
+	hs_buf_addc(b, '$');
+	hs_rrest_num(b, n);
+	hs_buf_add(b, "\r\n", 2);
+	hs_buf_add(b, s, n);
+	hs_buf_add(b, "\r\n", 2);
+}
+
+/*
+ * Value of a string record as one SET (atomic alone), with its expiry:
+ * most keys are strings, so it is formatted straight into p->resp.
+ */
 static int hs_rrest_set(hs_rrest_pass *p, hs_rscan *sc, const hs_buf *key, int64_t exp_ms, int64_t rel_ms)
 {
-	char num[32];
+	bool ttl = exp_ms >= 0 || rel_ms >= 0;
+	char num[24];
+	size_t n = sizeof(num);
+	uint64_t v = (uint64_t)(exp_ms >= 0 ? exp_ms : rel_ms);
 
-	hs_rrest_cmd(p, "SET", key);
 	if (hs_rscan_bytes(sc, &p->tmp))
 		return -1;
-	hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-	if (exp_ms >= 0 || rel_ms >= 0) {
-		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
-		hs_rrest_args(p, exp_ms >= 0 ? "PXAT" : "PX");
-		hs_rrest_args(p, num);
+	hs_buf_add(&p->resp, ttl ? "*5\r\n$3\r\nSET\r\n" : "*3\r\n$3\r\nSET\r\n", 13);
+	hs_rrest_bulk(&p->resp, key->data, key->len);
+	hs_rrest_bulk(&p->resp, p->tmp.data, p->tmp.len);
+	if (ttl) {
+		do
+			num[--n] = (char)('0' + v % 10);
+		while ((v /= 10));
+		hs_rrest_bulk(&p->resp, exp_ms >= 0 ? "PXAT" : "PX", exp_ms >= 0 ? 4 : 2);
+		hs_rrest_bulk(&p->resp, num + n, sizeof(num) - n);
 	}
-	hs_rrest_send(p);
 	hs_rrest_push(p, -1);
 	return 0;
 }
 
 /*
- * In the middle of a big key's transaction: write what is queued, read the
- * replies of every earlier item, then the key's own replies so far (MULTI's
- * OK and QUEUED ones), *unread of them; so a key of any size keeps the
- * pipeline's memory bounded.  Redis holds the queued commands until EXEC.
+ * In the middle of a big key's transaction: write what is formatted, so a
+ * key of any size keeps the pipeline's memory bounded (Redis holds the
+ * queued commands until EXEC), and read the earlier items' replies.
  */
-static int hs_rrest_key_flush(hs_rrest_pass *p, hs_rrest_db *d, size_t *unread, hs_error *e)
+static int hs_rrest_key_flush(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
 {
 	if (hs_rrest_write(p, e))
 		return -1;
-	p->inflight = p->nqueued;
-	if (hs_rrest_drain(p, d, e))
-		return -1;
-	for (; *unread; (*unread)--) {
-		redisReply *r = hs_redis_get_reply(p->c, e);
-
-		if (!r)
-			return -1;
-		if (r->type == REDIS_REPLY_ERROR) {
-			hs_err(e, HS_EXIT_FAILURE, "redis refused a write: %.*s", (int)r->len, r->str);
-			freeReplyObject(r);
-			return -1;
-		}
-		freeReplyObject(r);
-	}
-	return 0;
+	p->sent = p->nqueued;
+	return hs_rrest_replies(p, d, false, 0, e) ||
+	       hs_rrest_replies(p, d, true, (size_t)p->batch * HS_RREST_AHEAD, e) ? -1 : 0;
 }
 
 /*
@@ -698,7 +736,8 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 	const char *cmd = !strcmp(type, "hash") ? "HSET" : !strcmp(type, "list") ? "RPUSH" :
 			  !strcmp(type, "set") ? "SADD" : !strcmp(type, "zset") ? "ZADD" : NULL;
 	bool pairs = cmd && (cmd[0] == 'H' || cmd[0] == 'Z'), first = true;
-	size_t inchunk = 0, unread = 2;   /* the key's replies not read yet: MULTI's, DEL's */
+	size_t inchunk = 0, unread = 2;   /* the key's replies to come: MULTI's, DEL's, ... */
+	size_t unflushed = 2;             /* the key's commands formatted since the last write */
 	int n;
 	char num[64];
 
@@ -729,8 +768,11 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 			return 1;
 		while ((n = hs_rscan_next(sc, &first)) > 0) {
 			if (!inchunk) {
-				if (unread >= HS_RREST_KEY_FLUSH && hs_rrest_key_flush(p, d, &unread, e))
-					return -1;
+				if (unflushed >= HS_RREST_KEY_FLUSH) {
+					if (hs_rrest_key_flush(p, d, e))
+						return -1;
+					unflushed = 0;
+				}
 				hs_rrest_cmd(p, cmd, key);
 			}
 			if (pairs && hs_rscan_open(sc))
@@ -753,6 +795,7 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 			if (++inchunk == HS_RREST_CHUNK / (pairs ? 2 : 1)) {
 				hs_rrest_send(p);
 				unread++;
+				unflushed++;
 				inchunk = 0;
 			}
 		}
@@ -771,7 +814,7 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 		unread++;
 	}
 	hs_rrest_appendv(p, 1, exec, NULL);
-	/* the drain reads queued + 1 replies before EXEC's: those not read yet (a flush is always followed by a chunk) */
+	/* MULTI's reply, then the queued commands' ones, then EXEC's */
 	hs_rrest_push(p, (int)unread - 1);
 	hs_ritems_reset(&p->args);
 	return 0;

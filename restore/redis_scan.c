@@ -173,6 +173,41 @@ static void sc_utf8(hs_buf *out, unsigned cp)
 	hs_buf_add(out, b, n);
 }
 
+#define SC_ONES UINT64_C(0x0101010101010101)
+#define SC_HIGHS UINT64_C(0x8080808080808080)
+/* A byte of w is zero (may also flag a byte above a zero one: the caller rechecks bytewise). */
+#define SC_HASZERO(w) (((w) - SC_ONES) & ~(w) & SC_HIGHS)
+
+/*
+ * The length of the run of bytes from p (up to end) that need no look in a
+ * JSON string: not '"', not '\\' and, with ctl, no control byte (a string's
+ * bytes); without ctl, no newline (a value skipped).  Eight bytes at a time
+ * while none of them is one of those, then byte by byte.
+ */
+static inline size_t sc_plain(const char *p, const char *end, bool ctl)
+{
+	const char *q = p;
+
+	while (end - q >= 8) {
+		uint64_t w, m;
+
+		memcpy(&w, q, sizeof(w));
+		m = SC_HASZERO(w ^ (SC_ONES * '"')) | SC_HASZERO(w ^ (SC_ONES * '\\'));
+		m |= ctl ? (w - SC_ONES * 0x20) & ~w & SC_HIGHS : SC_HASZERO(w ^ (SC_ONES * '\n'));
+		if (m)
+			break;
+		q += 8;
+	}
+	if (ctl) {
+		while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+			q++;
+	} else {
+		while (q < end && *q != '"' && *q != '\\' && *q != '\n')
+			q++;
+	}
+	return (size_t)(q - p);
+}
+
 /* One escape after its backslash. */
 static int sc_escape(hs_rscan *s, hs_buf *out)
 {
@@ -202,21 +237,18 @@ static int sc_escape(hs_rscan *s, hs_buf *out)
 	return 0;
 }
 
-/* A JSON string's bytes appended to out (blanks before it skipped). */
-static int sc_string(hs_rscan *s, hs_buf *out)
+/* The rest of a JSON string after its opening quote, its bytes appended to out. */
+static int sc_string_rest(hs_rscan *s, hs_buf *out)
 {
-	if (sc_expect(s, '"'))
-		return -1;
 	for (;;) {
 		const char *p, *q, *end;
 		int c;
 
 		if (sc_fill(s) <= 0)
 			return -1;
-		p = q = s->buf + s->pos;
+		p = s->buf + s->pos;
 		end = s->buf + s->len;
-		while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-			q++;
+		q = p + sc_plain(p, end, true);
 		hs_buf_add(out, p, (size_t)(q - p));
 		s->pos += (size_t)(q - p);
 		if (q == end)
@@ -228,6 +260,41 @@ static int sc_string(hs_rscan *s, hs_buf *out)
 		if (c != '\\' || sc_escape(s, out))
 			return -1;
 	}
+}
+
+/* A JSON string's bytes appended to out (blanks before it skipped). */
+static int sc_string(hs_rscan *s, hs_buf *out)
+{
+	return sc_expect(s, '"') ? -1 : sc_string_rest(s, out);
+}
+
+/*
+ * A record's member name: *name and *n point at its bytes in the window
+ * when it lies there whole and plain (the usual case: no copy), else at
+ * its decoded copy in s->name.  Valid until the next read.
+ */
+static int sc_member(hs_rscan *s, const char **name, size_t *n)
+{
+	const char *p, *end;
+	size_t k;
+
+	if (sc_expect(s, '"'))
+		return -1;
+	p = s->buf + s->pos;
+	end = s->buf + s->len;
+	k = sc_plain(p, end, true);
+	if (p + k < end && p[k] == '"') {
+		*name = p;
+		*n = k;
+		s->pos += k + 1;
+		return 0;
+	}
+	hs_buf_reset(&s->name);
+	if (sc_string_rest(s, &s->name))
+		return -1;
+	*name = s->name.data;
+	*n = s->name.len;
+	return 0;
 }
 
 /* A number's text (or a literal: null, true, false) into out, NUL-terminated. */
@@ -343,10 +410,9 @@ static int sc_value(hs_rscan *s, hs_buf *out)
 
 				if (sc_fill(s) <= 0)
 					return -1;
-				p = q = s->buf + s->pos;
+				p = s->buf + s->pos;
 				end = s->buf + s->len;
-				while (q < end && *q != '"' && *q != '\\' && *q != '\n')
-					q++;
+				q = p + sc_plain(p, end, false);
 				if (out)
 					hs_buf_add(out, p, (size_t)(q - p));
 				s->pos += (size_t)(q - p);
@@ -399,14 +465,49 @@ int hs_rscan_raw(hs_rscan *s, hs_buf *out)
 	return sc_value(s, out);
 }
 
-/* The member name just read (s->name) is the literal lit. */
-#define IS(lit) (s->name.len == sizeof(lit) - 1 && !memcmp(s->name.data, lit, sizeof(lit) - 1))
+/* The member name just read (mname, mlen) is the literal lit. */
+#define IS(lit) (mlen == sizeof(lit) - 1 && !memcmp(mname, lit, sizeof(lit) - 1))
+
+enum { SC_M_OTHER, SC_M_KEY, SC_M_TYPE, SC_M_EXP, SC_M_VALUE };
+
+/*
+ * Read a member's name and its colon: which record member it is.  The
+ * name is matched before the colon is read, as reading on may refill the
+ * window the name lies in.
+ */
+static int sc_member_colon(hs_rscan *s, int *which)
+{
+	const char *mname;
+	size_t mlen;
+
+	if (sc_member(s, &mname, &mlen))
+		return -1;
+	*which = IS("key") ? SC_M_KEY : IS("type") ? SC_M_TYPE : IS("expire_at_ms") ? SC_M_EXP :
+		 IS("value") ? SC_M_VALUE : SC_M_OTHER;
+	return sc_expect(s, ':');
+}
+
+/* A non-negative decimal integer of at most 19 digits that fits int64_t; -1 otherwise. */
+static int sc_int64(const char *num, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (!*num)
+		return -1;
+	for (; *num; num++) {
+		if (*num < '0' || *num > '9' || v > (INT64_MAX - (*num - '0')) / 10)
+			return -1;
+		v = v * 10 + (*num - '0');
+	}
+	*out = v;
+	return 0;
+}
 
 int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 {
 	bool have_key = false;
 	char num[32];
-	int c = sc_peek(s);
+	int c = sc_peek(s), m;
 
 	if (c == SC_EOF)
 		return 0;
@@ -417,24 +518,21 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 	if (sc_expect(s, '{'))
 		return -1;
 	for (;;) {
-		hs_buf_reset(&s->name);
-		if (sc_string(s, &s->name) || sc_expect(s, ':'))
+		if (sc_member_colon(s, &m))
 			return -1;
-		if (IS("value"))
+		if (m == SC_M_VALUE)
 			return have_key && h->type[0] ? 1 : -1;
-		if (IS("key")) {
+		if (m == SC_M_KEY) {
 			if (hs_rscan_bytes(s, &h->key))
 				return -1;
 			have_key = true;
-		} else if (IS("type")) {
+		} else if (m == SC_M_TYPE) {
 			hs_buf_reset(&s->b64);
 			if (sc_string(s, &s->b64) || s->b64.len >= sizeof(h->type) || memchr(s->b64.data, 0, s->b64.len))
 				return -1;
 			memcpy(h->type, s->b64.data, s->b64.len);
 			h->type[s->b64.len] = '\0';
-		} else if (IS("expire_at_ms")) {
-			char *end;
-
+		} else if (m == SC_M_EXP) {
 			if (sc_token(s, num, sizeof(num)))
 				return -1;
 			/* a repeated member replaces the earlier one, as in jansson (diff) */
@@ -445,9 +543,7 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 				/* and JSON: no leading zero (jansson, so diff, refuses 0123) */
 				if (num[0] < '0' || num[0] > '9' || strpbrk(num, ".eE") || (num[0] == '0' && num[1]))
 					return -1;
-				errno = 0;
-				h->exp_ms = strtoll(num, &end, 10);
-				if (*end || errno)
+				if (sc_int64(num, &h->exp_ms))
 					return -1;
 				h->has_exp = true;
 			}
@@ -461,7 +557,7 @@ int hs_rscan_head(hs_rscan *s, hs_rscan_rec *h)
 
 int hs_rscan_end(hs_rscan *s)
 {
-	int c;
+	int c, m;
 
 	for (;;) {
 		c = sc_ws(s);
@@ -472,14 +568,13 @@ int hs_rscan_end(hs_rscan *s)
 		if (c != ',')
 			return -1;
 		s->pos++;
-		hs_buf_reset(&s->name);
-		if (sc_string(s, &s->name) || sc_expect(s, ':'))
+		if (sc_member_colon(s, &m))
 			return -1;
 		/*
 		 * A record member again after the value: jansson (diff) would take
 		 * this one and the restore has used the first: refuse the record.
 		 */
-		if (IS("key") || IS("type") || IS("expire_at_ms") || IS("value") || sc_value(s, NULL))
+		if (m != SC_M_OTHER || sc_value(s, NULL))
 			return -1;
 	}
 	c = sc_ws(s);
