@@ -50,7 +50,7 @@
  * The line readers' window for Redis dbs and MongoDB collections: the merge
  * decompresses A and B in turn, a window at a time, and each switch from
  * one zstd context (2 MiB window) to the other costs the caches: on the
- * large seed's Redis pair, 4 MiB windows cut the CPU time by ~15 % against
+ * large seed's Redis pair, 4 MiB windows cut the CPU time by 8-14 % against
  * 256 KiB ones (docs/BENCHMARKS.md).
  */
 #define HS_DIFF_WINDOW (4 * 1024 * 1024)
