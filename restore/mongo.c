@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "log.h"
 #include "mongo_common.h"
 #include "uri.h"
@@ -45,6 +46,7 @@ typedef struct hs_mongo_item {
 	bool have_meta, data_done, finished, failed_hard;
 	bson_t options, indexes;
 	int64_t inserted, replaced, skipped, failed;
+	int64_t data_ms, index_ms;  /* time spent loading documents, building indexes */
 	json_t *index_errors;
 	char error[HS_ERROR_MSG_MAX];
 } hs_mongo_item;
@@ -654,6 +656,7 @@ out:
 static void hs_mongo_make_indexes(hs_mongo_rstate *st, mongoc_client_t *client, hs_mongo_item *it)
 {
 	bson_iter_t ai;
+	int64_t t0 = hs_mono_ms();
 
 	if (!it->have_meta || !bson_iter_init(&ai, &it->indexes))
 		return;
@@ -695,6 +698,7 @@ static void hs_mongo_make_indexes(hs_mongo_rstate *st, mongoc_client_t *client, 
 		bson_destroy(&spec);
 		bson_destroy(&cmd);
 	}
+	it->index_ms += hs_mono_ms() - t0;
 }
 
 /* Metadata of a collection: keep options and indexes; views are created here. */
@@ -758,6 +762,7 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 	hs_buf tmp = HS_BUF_INIT;
 	bool replace = !strcmp(st->mode, "replace");
 	const char *coll = it->dst_coll;
+	int64_t t0 = hs_mono_ms();
 	int rc = -1;
 
 	if (replace) {
@@ -777,6 +782,7 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 	}
 	if (hs_mongo_load(st, client, rd, it, coll, pg, e))
 		goto out;
+	it->data_ms += hs_mono_ms() - t0;
 	it->data_done = true;
 	if (replace) {
 		if (it->failed) {
@@ -931,9 +937,10 @@ out:
 		if (rc == 0 && !it->finished && it->data_done && !it->have_meta)
 			it->finished = true;
 		json_array_append_new(res, hs_mongo_item_result(it, st->mode));
-		hs_info("mongo", "%s.%s: %lld inserted, %lld replaced, %lld skipped, %lld failed", it->dst_db,
-			it->dst_coll, (long long)it->inserted, (long long)it->replaced, (long long)it->skipped,
-			(long long)it->failed);
+		hs_info("mongo", "%s.%s: %lld inserted, %lld replaced, %lld skipped, %lld failed "
+			"(documents %.1f s, indexes %.1f s)", it->dst_db, it->dst_coll, (long long)it->inserted,
+			(long long)it->replaced, (long long)it->skipped, (long long)it->failed, it->data_ms / 1000.0,
+			it->index_ms / 1000.0);
 	}
 	r->result = res;
 	hs_reader_free(rd);

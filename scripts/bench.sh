@@ -122,22 +122,47 @@ fi
 if want mongorestore; then
 	echo "bench: mongo restore, $runs runs" >&2
 	[[ -f $results/m.tar.zst && -d $results/dplain ]] || { echo "bench: mongorestore needs the mongo section's outputs in $results" >&2; exit 3; }
+	# FerretDB 1.24 refuses mongorestore's index specs (it adds "ns" itself,
+	# even to hivesnap's metadata, which has none): mongorestore loads the
+	# documents (--noIndexRestore), then mr_indexes builds the same secondary
+	# indexes the way hivesnap does (one createIndexes each, without v and ns).
+	# Compared: both with indexes (hivesnap's whole restore against
+	# mongorestore + mr_indexes) and both without (hivesnap's documents phase,
+	# summed from its log, against mongorestore --noIndexRestore).
+	mr_indexes() { # MTOOL URI DIR DB
+		local f c ix
+		for f in "$3"/*.metadata.json; do
+			[[ -f $f ]] || return 1
+			c=$(basename "$f" .metadata.json)
+			set -o pipefail
+			jq -c '.indexes[] | select(.name != "_id_") | del(.v, .ns)' "$f" | while read -r ix; do
+				"$1" cmd "$2" "$4" "{\"createIndexes\":\"$c\",\"indexes\":[$ix]}" >/dev/null || exit 1
+			done || return 1
+		done
+	}
 	for i in $(seq "$runs"); do
 		"$mtool" drop "$muri" bench_restore >/dev/null
 		bench_measure hs_mr "$hs" restore "$results/m.tar.zst" -p "$w/p.yaml" --only mongo --map-ns 'neural_hive.*=bench_restore.*' --execute
+		sed -n 's/.*(documents \([0-9.]*\) s, indexes.*/\1/p' "$w/err" | awk '{ s += $1 } END { printf "%.2f - -\n", s }' >>"$w/hs_mr_docs.t"
 		n=$("$mtool" count "$muri" bench_restore execution_tickets)
 		"$mtool" drop "$muri" bench_restore >/dev/null
 		bench_measure mr "$mrest" --uri "$muri" --dir "$results/dplain" --nsFrom 'neural_hive.*' --nsTo 'bench_restore.*' \
 			--numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore --quiet
+		bench_measure mr_ix bash -c "$(declare -f mr_indexes); mr_indexes \"\$@\"" mr_indexes "$mtool" "$muri" "$results/dplain/neural_hive" bench_restore
+		paste -d' ' <(tail -1 "$w/mr.t") <(tail -1 "$w/mr_ix.t") |
+			awk '{ printf "%.2f %.2f %s\n", $1 + $4, $2 + $5, ($3 > $6 ? $3 : $6) }' >>"$w/mr_all.t"
 		[[ $n == $("$mtool" count "$muri" bench_restore execution_tickets) ]] || { echo "bench: restores differ ($n execution_tickets)" >&2; exit 3; }
 	done
 	"$mtool" drop "$muri" bench_restore >/dev/null
 	{
-		echo "Restore of the $scale seed's neural_hive ($docs documents) into the empty namespace bench_restore.*: hivesnap (insert mode, one collection at a time, indexes after data) vs mongorestore of plain mongodump's folder with --numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore (FerretDB 1.24 refuses mongorestore's index specs: \"Index option ns is unknown\"; hivesnap strips ns and builds the 9 indexes, so its time includes them); $runs runs each, alternating."
+		echo "Restore of the $scale seed's neural_hive ($docs documents) into the empty namespace bench_restore.*, one collection at a time on both sides: hivesnap (insert mode, its secondary indexes built after each collection's documents, one createIndexes each) vs mongorestore of plain mongodump's folder with --numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore, followed by the same secondary indexes built the same way with hs_mongo_tool (FerretDB 1.24 refuses mongorestore's own index specs: it adds \"ns\", \"Index option ns is unknown\"). With indexes: hivesnap's whole restore (verify, plan, documents, indexes) against mongorestore + indexes. Without: hivesnap's documents phase (the sum of the \"documents N s\" its log reports per collection; wall only) against mongorestore --noIndexRestore. $runs runs each, alternating."
 		echo
 		echo "$head_row"
-		row "hivesnap restore --only mongo --execute" hs_mr - mr
-		row "mongorestore" mr - mr
+		row "hivesnap restore --only mongo --execute (with indexes)" hs_mr - mr_all
+		row "mongorestore --noIndexRestore + the same indexes" mr_all - mr_all
+		echo "| hivesnap documents phase (from its log) | $(bench_median hs_mr_docs 1) s | - | - | - | $(bench_ratio "$(bench_median hs_mr_docs 1)" "$(bench_median mr 1)") |"
+		row "mongorestore --noIndexRestore" mr - mr
+		row "the same indexes alone (hs_mongo_tool)" mr_ix - mr_ix
 		echo
 		load_note
 	} >"$results/mongorestore.md"
