@@ -40,6 +40,7 @@ hs_linereader *hs_lr_new(hs_lr_read_fn fn, void *ctx, size_t window)
 	return lr;
 }
 
+/* See linereader.h. */
 void hs_lr_free(hs_linereader *lr)
 {
 	if (!lr)
