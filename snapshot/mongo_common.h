@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
 #include "error.h"
 #include "source.h"
 
@@ -125,6 +126,21 @@ int hs_mongo_ns_rules_check(const char *const *rules, hs_error *e);
 
 /* Split "db.coll" at the first '.' into new strings; false when malformed. */
 bool hs_mongo_ns_split(const char *ns, char **db, char **coll);
+
+/*
+ * Append to key an order-preserving byte encoding of the _id value at id
+ * (snapshot/mongo_idkey.c): memcmp order of two keys, the shorter first on
+ * a common prefix, is MongoDB's comparison order of the values (no
+ * collation).  One byte per type bracket (MinKey < null < numbers <
+ * strings and symbols < BinData < ObjectId < bool < Date < Timestamp <
+ * MaxKey), then: int32, int64 and double as one comparable double (-0 as
+ * 0, NaN below every number), strings' bytes with 0x00 escaped, BinData by
+ * length, subtype, bytes.  Returns 0, or 1 (key may hold a partial
+ * encoding: discard it) for a value this cannot order: an int64 a double
+ * does not hold exactly, decimal128, objects, arrays, regex, code,
+ * undefined, dbpointer.
+ */
+int hs_mongo_id_key(const bson_iter_t *id, hs_buf *key);
 
 /* Restore hooks (restore/mongo.c), called through hs_source_mongo. */
 int hs_mongo_restore_plan(hs_restore *r, hs_error *e);
