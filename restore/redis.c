@@ -820,16 +820,11 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 	return 0;
 }
 
-static ssize_t hs_rrest_entry_read(void *pf, void *buf, size_t n, hs_error *e)
-{
-	return hs_prefetch_read(pf, buf, n, e);
-}
-
 /* One redis/db<N>.jsonl entry. */
-static int hs_rrest_db_entry(hs_rrest_pass *p, hs_prefetch *rd, hs_rrest_db *d, hs_error *e)
+static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs_error *e)
 {
 	hs_rscan_rec h = { HS_BUF_INIT, "", false, -1 };
-	hs_rscan *sc = hs_rscan_new_fn(hs_rrest_entry_read, rd, e);
+	hs_rscan *sc = hs_rscan_new(rd, e);
 	hs_rsort *live = NULL;
 	const char *lk = NULL, *lr;
 	size_t lkl = 0, lrl;
@@ -943,7 +938,7 @@ int hs_rrest_entry_db(const char *name)
 static int hs_rrest_run(hs_restore *r, hs_rrest_pass *p, hs_error *e)
 {
 	hs_rrest *st = r->state;
-	hs_prefetch *rd = NULL;
+	hs_reader *rd = NULL;
 	hs_reader_entry ent;
 	const char *tm[] = { "TIME" };
 	redisReply *t = NULL;
@@ -979,9 +974,9 @@ static int hs_rrest_run(hs_restore *r, hs_rrest_pass *p, hs_error *e)
 			p->set_pxat = major > 6 || (major == 6 && minor >= 2);
 		}
 	}
-	if (hs_prefetch_open(&rd, r->archive_path, e))
+	if (hs_reader_open(&rd, r->archive_path, e))
 		goto out;
-	while ((n = hs_prefetch_next(rd, &ent, e)) > 0) {
+	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
 		int src = hs_rrest_entry_db(ent.name);
 		hs_rrest_db *d;
 
@@ -1009,7 +1004,7 @@ static int hs_rrest_run(hs_restore *r, hs_rrest_pass *p, hs_error *e)
 out:
 	if (t)
 		freeReplyObject(t);
-	hs_prefetch_free(rd);
+	hs_reader_free(rd);
 	if (p->c)
 		redisFree(p->c);
 	p->c = NULL;

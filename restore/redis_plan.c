@@ -130,15 +130,10 @@ static int hs_rplan_get(hs_rplan *p, hs_rplan_cur *c, unsigned *flags, int64_t *
 	return 0;
 }
 
-static ssize_t hs_rplan_entry_read(void *pf, void *buf, size_t n, hs_error *e)
-{
-	return hs_prefetch_read(pf, buf, n, e);
-}
-
 /* Scan one redis/db<N>.jsonl entry: parse every record, spool what the plan needs. */
-static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_prefetch *pf, hs_rplan_db *d, hs_error *e)
+static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, hs_rplan_db *d, hs_error *e)
 {
-	hs_rscan *sc = hs_rscan_new_fn(hs_rplan_entry_read, pf, e);
+	hs_rscan *sc = hs_rscan_new(rd, e);
 	int n, ret = -1;
 
 	for (;;) {
@@ -168,7 +163,7 @@ out:
 	return ret;
 }
 
-int hs_redis_restore_scan(hs_restore *r, hs_prefetch *pf, const hs_reader_entry *ent, hs_error *e)
+int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
 	hs_rrest *st = r->state;
 	hs_rplan *p;
@@ -192,7 +187,7 @@ int hs_redis_restore_scan(hs_restore *r, hs_prefetch *pf, const hs_reader_entry 
 	memset(d, 0, sizeof(*d));
 	d->src = src;
 	d->dst = st->explicit_db ? st->u.db : src;
-	if (hs_rplan_db_entry(r, p, pf, d, e)) {
+	if (hs_rplan_db_entry(r, p, rd, d, e)) {
 		/* the reader's error is the archive's, reported as it is */
 		if (e->code != HS_EXIT_INTEGRITY)
 			hs_err_prefix(e, "redis '%s' db %d", st->shown, d->dst);

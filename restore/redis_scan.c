@@ -18,8 +18,7 @@
 #define SC_ERR (-2)
 
 struct hs_rscan {
-	hs_rscan_read_fn read;
-	void *ctx;
+	hs_reader *rd;
 	hs_error *e;
 	char *buf;
 	size_t pos, len;
@@ -29,22 +28,11 @@ struct hs_rscan {
 	hs_buf name, b64;
 };
 
-static ssize_t sc_reader_read(void *ctx, void *buf, size_t n, hs_error *e)
-{
-	return hs_reader_read(ctx, buf, n, e);
-}
-
 hs_rscan *hs_rscan_new(hs_reader *rd, hs_error *e)
-{
-	return hs_rscan_new_fn(sc_reader_read, rd, e);
-}
-
-hs_rscan *hs_rscan_new_fn(hs_rscan_read_fn fn, void *ctx, hs_error *e)
 {
 	hs_rscan *s = hs_xcalloc(1, sizeof(*s));
 
-	s->read = fn;
-	s->ctx = ctx;
+	s->rd = rd;
 	s->e = e;
 	s->buf = hs_xmalloc(HS_RSCAN_WINDOW);
 	hs_buf_init(&s->name);
@@ -93,7 +81,7 @@ static int sc_fill(hs_rscan *s)
 		return s->ioerr ? -1 : 0;
 	s->base += s->len;
 	s->pos = s->len = 0;
-	n = s->read(s->ctx, s->buf, HS_RSCAN_WINDOW, s->e);
+	n = hs_reader_read(s->rd, s->buf, HS_RSCAN_WINDOW, s->e);
 	if (n < 0) {
 		s->ioerr = true;
 		return -1;

@@ -20,8 +20,7 @@
  * names the line, hs_rscan_lineno()).
  *
  * Ownership: hs_rscan_new() returns a scanner of rd (which stays the
- * caller's; as does hs_rscan_new_fn()'s ctx) freed by hs_rscan_free() (NULL
- * is a no-op).
+ * caller's) freed by hs_rscan_free() (NULL is a no-op).
  */
 #ifndef HS_REDIS_SCAN_H
 #define HS_REDIS_SCAN_H
@@ -44,9 +43,6 @@ typedef struct hs_rscan_rec {
 } hs_rscan_rec;
 
 hs_rscan *hs_rscan_new(hs_reader *rd, hs_error *e);
-/* A scanner of what fn(ctx, ...) reads, as hs_reader_read() would (the prefetching reader's). */
-typedef ssize_t (*hs_rscan_read_fn)(void *ctx, void *buf, size_t n, hs_error *e);
-hs_rscan *hs_rscan_new_fn(hs_rscan_read_fn fn, void *ctx, hs_error *e);
 void hs_rscan_free(hs_rscan *s);
 
 /* Parse the next record up to its value: 1 record, 0 end of entry, -1 error. */

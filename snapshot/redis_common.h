@@ -216,7 +216,7 @@ int hs_redis_keycmp(const char *a, size_t an, const char *b, size_t bn);
 int hs_redis_restore_plan(hs_restore *r, hs_error *e);
 int hs_redis_restore_apply(hs_restore *r, hs_error *e);
 /* restore/redis_plan.c: the plan, from the entries the verifying pass reads. */
-int hs_redis_restore_scan(hs_restore *r, hs_prefetch *pf, const hs_reader_entry *ent, hs_error *e);
+int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 void hs_redis_restore_release(hs_restore *r);
 
 #endif

@@ -4,30 +4,28 @@
 #include <string.h>
 
 #include "archive.h"
-#include "prefetch.h"
 #include "restore_scan.h"
 
 /*
- * One reader over the archive, reading ahead in its own thread
- * (prefetch.h): each entry is offered to the scanning sources still in the
- * pass, in order; what they leave unread, and every entry no source wants,
- * is read (and so verified) all the same.
+ * One reader over the archive: each entry is offered to the scanning
+ * sources still in the pass, in order; what they leave unread, and every
+ * entry no source wants, is read (and so verified) by hs_reader_next().
  * The pass ends only at the end of the archive, after the reader's final
  * checks (manifest, SHA256SUMS, index frame), or at its first error.
  */
 int hs_restore_scan(const char *path, hs_restore *rs, const hs_source_ops *const *ops, size_t n,
 		    hs_error *errs, hs_error *e)
 {
-	hs_prefetch *rd = NULL;
+	hs_reader *rd = NULL;
 	hs_reader_entry ent;
 	size_t i;
 	int k, ret = -1;
 
 	for (i = 0; i < n; i++)
 		hs_error_init(&errs[i]);
-	if (hs_prefetch_open(&rd, path, e))
+	if (hs_reader_open(&rd, path, e))
 		goto out;
-	while ((k = hs_prefetch_next(rd, &ent, e)) == 1) {
+	while ((k = hs_reader_next(rd, &ent, e)) == 1) {
 		for (i = 0; i < n; i++) {
 			if (!ops[i]->restore_scan || errs[i].code)
 				continue;
@@ -45,6 +43,6 @@ int hs_restore_scan(const char *path, hs_restore *rs, const hs_source_ops *const
 	if (k == 0)
 		ret = 0;
 out:
-	hs_prefetch_free(rd);
+	hs_reader_free(rd);
 	return ret;
 }

@@ -17,7 +17,6 @@
 
 #include "archive.h"
 #include "error.h"
-#include "prefetch.h"
 #include "profile.h"
 #include "progress.h"
 
@@ -105,14 +104,14 @@ typedef struct hs_source_ops {
 	 * Optional, for a source whose plan reads its entries: the verifying
 	 * pass of restore (src/restore_scan.c) offers it every entry as it reads
 	 * the archive, so the plan needs no pass of its own.  It runs BEFORE
-	 * the archive is verified: it may read the entry (hs_prefetch_read) and
+	 * the archive is verified: it may read the entry (hs_reader_read) and
 	 * keep what its plan needs in r->state (restore_release frees it), and
 	 * must not connect to any target.  restore_plan() is called after the
 	 * whole archive was verified, as for any source, and plans from what
 	 * was kept.  -1 ends the source's part of the pass; its error is
 	 * reported at its turn (an integrity error, the reader's, at once).
 	 */
-	int (*restore_scan)(hs_restore *r, hs_prefetch *pf, const hs_reader_entry *ent, hs_error *e);
+	int (*restore_scan)(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 	/* Free r->state; NULL-safe. */
 	void (*restore_release)(hs_restore *r);
 } hs_source_ops;
