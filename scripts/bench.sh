@@ -15,9 +15,11 @@
 # seeded db copied into 1, 2, 4 dbs).
 #
 # It runs its OWN peers (scripts/peers.sh with HIVESNAP_PEERS_PORT_OFFSET=6000,
-# HIVESNAP_PEERS_RUN=/tmp/hs-bench-peers), seeds them (hs_seed --scale), and
-# stops them at the end (--keep-peers: leave them up; --no-seed: they hold the
-# scale's data already).  Each section writes a Markdown fragment into the
+# HIVESNAP_PEERS_RUN=/tmp/hs-bench-peers; HIVESNAP_BENCH_PORT_OFFSET and
+# HIVESNAP_BENCH_RUN change them, so that two benchmarks can run at once), seeds
+# them (hs_seed --scale), and stops them at the end (--keep-peers: leave them
+# up; --no-seed: they hold the scale's data already).  Each section writes a
+# Markdown fragment into the
 # results folder (default /tmp/hs-bench-results); unless --no-doc,
 # docs/BENCHMARKS.md is then rewritten from the fragments there, keeping
 # every section of it this script does not generate (the archive writer's,
@@ -46,7 +48,8 @@ while [[ $# -gt 0 ]]; do
 done
 want() { [[ ,$only, == *,$1,* ]]; }
 
-export HIVESNAP_PEERS_PORT_OFFSET=6000 HIVESNAP_PEERS_RUN=/tmp/hs-bench-peers HS_TOOLS=$build/tests
+export HIVESNAP_PEERS_PORT_OFFSET=${HIVESNAP_BENCH_PORT_OFFSET:-6000}
+export HIVESNAP_PEERS_RUN=${HIVESNAP_BENCH_RUN:-/tmp/hs-bench-peers} HS_TOOLS=$build/tests
 bench_build "$build" hivesnap hs_seed hs_mongo_drain hs_mongo_tool
 hs=$build/hivesnap
 mkdir -p "$results"
