@@ -19,11 +19,10 @@
 # HIVESNAP_BENCH_RUN change them, so that two benchmarks can run at once), seeds
 # them (hs_seed --scale), and stops them at the end (--keep-peers: leave them
 # up; --no-seed: they hold the scale's data already).  Each section writes a
-# Markdown fragment into the
-# results folder (default /tmp/hs-bench-results); unless --no-doc,
-# docs/BENCHMARKS.md is then rewritten from the fragments there, keeping
-# every section of it this script does not generate (the archive writer's,
-# diff's).  Release build without sanitizers in --build (default build-bench).
+# Markdown fragment into the results folder (default /tmp/hs-bench-results);
+# unless --no-doc, docs/BENCHMARKS.md is then rewritten from the fragments
+# there, keeping every section of it this script does not generate (the
+# archive writer's, diff's).  Release build without sanitizers in --build (default build-bench).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/bench-lib.sh"
