@@ -8,7 +8,8 @@
 # SECTIONS (comma list, default all): mongo (capture: snapshot --only mongo,
 # mongodump --gzip, plain mongodump, the raw cursor drain hs_mongo_drain in
 # natural and in _id order), mongorestore (restore into an empty namespace
-# vs mongorestore with the same parallelism: one collection at a time),
+# vs mongorestore with the same parallelism: one collection at a time;
+# both with the same indexes and both without),
 # redis (capture vs redis-dump-go; restore into an empty db vs redis-cli
 # --pipe of redis-dump-go's output), diff (hivesnap diff of two archives vs
 # zstd -dc of both), scale (the Redis capture at 1x, 2x, 4x the data: the
