@@ -11,7 +11,14 @@
  * its own client from the pool, take collections off a shared list and
  * stream each into its own archive entry (the writer spools open entries
  * and serialises commits).
+ *
+ * _id order comes from the server (find with sort {_id: 1}) or, with
+ * mongo.sort client (auto on FerretDB, which sorts whole collections in
+ * memory before its first batch), from a natural-order find whose
+ * documents go through an external sorter (hs_rsort, keyed by
+ * hs_mongo_id_key) on our side: the .bson bytes are the same.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,10 +29,13 @@
 #include "buf.h"
 #include "log.h"
 #include "mongo_common.h"
+#include "redis_common.h"
 #include "uri.h"
 
 #define HS_MONGO_WRITE_CHUNK (1024 * 1024)
 #define HS_MONGO_FIND_BATCH 1000
+/* the client-side sorter's memory per worker; HIVESNAP_MONGO_SORT_MEM overrides it */
+#define HS_MONGO_SORT_MEM (4u * 1024 * 1024)
 
 /* One collection to capture. */
 typedef struct hs_mongo_job {
@@ -39,6 +49,7 @@ typedef struct hs_mongo_job {
 	/* results */
 	uint64_t docs;
 	uint64_t bytes;
+	bool client_sorted;     /* _id order made by hivesnap, not by the server */
 	int status;             /* 0 not run, 1 ok, -1 failed */
 	char error[HS_ERROR_MSG_MAX];
 } hs_mongo_job;
@@ -53,6 +64,8 @@ typedef struct hs_mongo_run {
 	size_t next;
 	bool stop;
 	bool snapshot;
+	bool client_sort;       /* mongo.sort resolved: sort on our side where possible */
+	size_t sort_mem;        /* the sorter's memory per worker */
 	bson_t read_concern;    /* empty when none is set */
 	mongoc_read_prefs_t *read_prefs; /* the profile's read_preference, NULL: the URI's */
 	pthread_mutex_t mu;
@@ -239,25 +252,187 @@ static int hs_mongo_indexes(hs_mongo_run *run, mongoc_collection_t *coll, const 
 	return rc;
 }
 
+/* What of a collection's documents the progress was told already. */
+typedef struct hs_mongo_told {
+	uint64_t docs;
+	uint64_t bytes;
+} hs_mongo_told;
+
+/*
+ * Tell the progress the documents read since the last call.  A collection
+ * read again (server sort after a client-sort attempt) counts from zero
+ * again: only what goes beyond the first attempt is added.
+ */
+static void hs_mongo_tell(hs_mongo_run *run, const hs_mongo_job *j, hs_mongo_told *told)
+{
+	uint64_t d = j->docs > told->docs ? j->docs - told->docs : 0;
+	uint64_t b = j->bytes > told->bytes ? j->bytes - told->bytes : 0;
+
+	if (!d && !b)
+		return;
+	hs_progress_add(run->c->progress, d, b);
+	told->docs += d;
+	told->bytes += b;
+}
+
+/* The find options both paths share; with_sort adds sort {_id: 1}. */
+static void hs_mongo_find_opts(const hs_mongo_run *run, bool with_sort, bson_t *opts)
+{
+	bson_t sort;
+
+	bson_init(opts);
+	if (with_sort) {
+		BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort);
+		BSON_APPEND_INT32(&sort, "_id", 1);
+		bson_append_document_end(opts, &sort);
+	}
+	BSON_APPEND_INT32(opts, "batchSize", HS_MONGO_FIND_BATCH);
+	if (!bson_empty(&run->read_concern))
+		BSON_APPEND_DOCUMENT(opts, "readConcern", &run->read_concern);
+}
+
+/* Write chunk to the entry when it holds a write's worth (or always, when final). */
+static int hs_mongo_flush(hs_entry *en, hs_buf *chunk, bool final, hs_error *e)
+{
+	if (!chunk->len || (!final && chunk->len < HS_MONGO_WRITE_CHUNK))
+		return 0;
+	if (hs_entry_write(en, chunk->data, chunk->len, e))
+		return -1;
+	hs_buf_reset(chunk);
+	return 0;
+}
+
+/* Read the documents sorted by the server (find with sort {_id: 1}) into en. */
+static int hs_mongo_read_server(hs_mongo_run *run, mongoc_collection_t *coll, hs_mongo_job *j,
+				hs_entry *en, hs_mongo_told *told, hs_error *e)
+{
+	mongoc_cursor_t *cur = NULL;
+	hs_buf chunk = HS_BUF_INIT;
+	bson_t opts, empty = BSON_INITIALIZER;
+	const bson_t *doc;
+	bson_error_t berr;
+	int rc = -1;
+
+	hs_mongo_find_opts(run, true, &opts);
+	cur = mongoc_collection_find_with_opts(coll, j->filter ? j->filter : &empty, &opts, run->read_prefs);
+	while (mongoc_cursor_next(cur, &doc)) {
+		hs_buf_add(&chunk, bson_get_data(doc), doc->len);
+		j->docs++;
+		j->bytes += doc->len;
+		if (chunk.len >= HS_MONGO_WRITE_CHUNK) {
+			if (hs_mongo_flush(en, &chunk, true, e))
+				goto out;
+			hs_mongo_tell(run, j, told);
+		}
+	}
+	if (mongoc_cursor_error(cur, &berr)) {
+		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, run->uri, "cannot read collection '%s.%s' after %llu documents",
+			     j->db, j->coll, (unsigned long long)j->docs);
+		goto out;
+	}
+	if (hs_mongo_flush(en, &chunk, true, e))
+		goto out;
+	hs_mongo_tell(run, j, told);
+	rc = 0;
+out:
+	mongoc_cursor_destroy(cur);
+	bson_destroy(&opts);
+	bson_destroy(&empty);
+	hs_buf_release(&chunk);
+	return rc;
+}
+
+/*
+ * Read the documents in natural order into an external sorter keyed by
+ * the encoded _id, then write them in that order into en: byte for byte
+ * what the server sort gives.  Returns 0, -1 with e set, or 1 when an _id
+ * cannot be ordered here (nothing written to en; the caller reads the
+ * collection again sorted by the server).  Two equal keys are an error.
+ */
+static int hs_mongo_read_client(hs_mongo_run *run, mongoc_collection_t *coll, hs_mongo_job *j,
+				hs_entry *en, hs_mongo_told *told, hs_error *e)
+{
+	hs_rsort *s = hs_rsort_new(run->sort_mem, true);
+	mongoc_cursor_t *cur = NULL;
+	hs_buf key = HS_BUF_INIT, chunk = HS_BUF_INIT;
+	bson_t opts, empty = BSON_INITIALIZER;
+	const bson_t *doc;
+	bson_error_t berr;
+	const char *k, *rec;
+	size_t kl, rl;
+	int rc = -1, r;
+
+	hs_mongo_find_opts(run, false, &opts);
+	cur = mongoc_collection_find_with_opts(coll, j->filter ? j->filter : &empty, &opts, run->read_prefs);
+	while (mongoc_cursor_next(cur, &doc)) {
+		bson_iter_t it;
+
+		hs_buf_reset(&key);
+		if (!bson_iter_init_find(&it, doc, "_id") || hs_mongo_id_key(&it, &key)) {
+			hs_info("mongo", "'%s.%s': an _id %s cannot be ordered by hivesnap: reading the collection again sorted by the server",
+				j->db, j->coll, bson_iter_init_find(&it, doc, "_id") ? "of this type" : "missing");
+			rc = 1;
+			goto out;
+		}
+		if (hs_rsort_add(s, key.data, key.len, bson_get_data(doc), doc->len, e))
+			goto out;
+		j->docs++;
+		j->bytes += doc->len;
+		if (j->bytes - told->bytes >= HS_MONGO_WRITE_CHUNK)
+			hs_mongo_tell(run, j, told);
+	}
+	if (mongoc_cursor_error(cur, &berr)) {
+		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, run->uri, "cannot read collection '%s.%s' after %llu documents",
+			     j->db, j->coll, (unsigned long long)j->docs);
+		goto out;
+	}
+	hs_mongo_tell(run, j, told);
+	hs_debug("mongo", "'%s.%s': %llu documents read in natural order, %zu sorted runs on disk", j->db,
+		 j->coll, (unsigned long long)j->docs, hs_rsort_runs(s));
+	while ((r = hs_rsort_next(s, &k, &kl, &rec, &rl, e)) == 1) {
+		hs_buf_add(&chunk, rec, rl);
+		if (hs_mongo_flush(en, &chunk, false, e))
+			goto out;
+	}
+	if (r < 0)
+		goto out;
+	if (hs_rsort_dups(s)) {
+		hs_err(e, HS_EXIT_FAILURE, "cannot order collection '%s.%s': %llu documents have the _id of another",
+		       j->db, j->coll, (unsigned long long)hs_rsort_dups(s));
+		goto out;
+	}
+	if (hs_mongo_flush(en, &chunk, true, e))
+		goto out;
+	rc = 0;
+out:
+	mongoc_cursor_destroy(cur);
+	hs_rsort_free(s);
+	bson_destroy(&opts);
+	bson_destroy(&empty);
+	hs_buf_release(&key);
+	hs_buf_release(&chunk);
+	return rc;
+}
+
 /*
  * Capture one collection: stream its documents in _id order into
  * mongo/<db>/<coll>.bson, then add the metadata entry, then commit the
  * documents.  A failure aborts the open entry: nothing of a failed
- * collection reaches the archive.
+ * collection reaches the archive.  With client sort, a collection with a
+ * collation (the server's _id order follows it) or an _id we cannot order
+ * is read sorted by the server instead.
  */
 static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_mongo_job *j, hs_error *e)
 {
 	mongoc_collection_t *coll = mongoc_client_get_collection(client, j->db, j->coll);
-	mongoc_cursor_t *cur = NULL;
 	hs_entry *en = NULL;
-	hs_buf name = HS_BUF_INIT, chunk = HS_BUF_INIT;
-	bson_t indexes = BSON_INITIALIZER, empty = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort;
+	hs_buf name = HS_BUF_INIT;
+	bson_t indexes = BSON_INITIALIZER;
 	bool is_view = !strcmp(j->type, "view");
-	uint64_t reported = 0;  /* documents already counted in the progress */
+	hs_mongo_told told = { 0, 0 };
 	char *meta = NULL;
-	const bson_t *doc;
-	bson_error_t berr;
-	int rc = -1;
+	bson_iter_t it;
+	int rc = -1, r = 1;
 
 	if (!is_view) {
 		bson_destroy(&indexes);
@@ -281,33 +456,16 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 	if (hs_entry_begin(run->c->aw, name.data, "mongo", &en, e))
 		goto out;
 
-	BSON_APPEND_DOCUMENT_BEGIN(&opts, "sort", &sort);
-	BSON_APPEND_INT32(&sort, "_id", 1);
-	bson_append_document_end(&opts, &sort);
-	BSON_APPEND_INT32(&opts, "batchSize", HS_MONGO_FIND_BATCH);
-	if (!bson_empty(&run->read_concern))
-		BSON_APPEND_DOCUMENT(&opts, "readConcern", &run->read_concern);
-	cur = mongoc_collection_find_with_opts(coll, j->filter ? j->filter : &empty, &opts, run->read_prefs);
-	while (mongoc_cursor_next(cur, &doc)) {
-		hs_buf_add(&chunk, bson_get_data(doc), doc->len);
-		j->docs++;
-		j->bytes += doc->len;
-		if (chunk.len >= HS_MONGO_WRITE_CHUNK) {
-			if (hs_entry_write(en, chunk.data, chunk.len, e))
-				goto out;
-			hs_progress_add(run->c->progress, j->docs - reported, chunk.len);
-			reported = j->docs;
-			hs_buf_reset(&chunk);
-		}
-	}
-	if (mongoc_cursor_error(cur, &berr)) {
-		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, run->uri, "cannot read collection '%s.%s' after %llu documents",
-			     j->db, j->coll, (unsigned long long)j->docs);
+	if (run->client_sort && bson_iter_init_find(&it, &j->options, "collation"))
+		hs_info("mongo", "'%s.%s' has a collation: sorted by the server", j->db, j->coll);
+	else if (run->client_sort && (r = hs_mongo_read_client(run, coll, j, en, &told, e)) < 0)
 		goto out;
+	j->client_sorted = r == 0;
+	if (r) {
+		j->docs = j->bytes = 0;
+		if (hs_mongo_read_server(run, coll, j, en, &told, e))
+			goto out;
 	}
-	if (chunk.len && hs_entry_write(en, chunk.data, chunk.len, e))
-		goto out;
-	hs_progress_add(run->c->progress, j->docs - reported, chunk.len);
 	hs_buf_reset(&name);
 	hs_buf_addf(&name, "mongo/%s/%s.metadata.json", j->db, j->coll);
 	if (hs_aw_add(run->c->aw, name.data, "mongo", meta, strlen(meta), 0, e))
@@ -316,14 +474,10 @@ static int hs_mongo_capture_one(hs_mongo_run *run, mongoc_client_t *client, hs_m
 	en = NULL;
 out:
 	hs_entry_abort(en);
-	mongoc_cursor_destroy(cur);
 	mongoc_collection_destroy(coll);
 	bson_destroy(&indexes);
-	bson_destroy(&empty);
-	bson_destroy(&opts);
 	bson_free(meta);
 	hs_buf_release(&name);
-	hs_buf_release(&chunk);
 	return rc;
 }
 
@@ -466,6 +620,25 @@ static void hs_mongo_probe_snapshot(hs_mongo_run *run, mongoc_client_t *client, 
 	bson_destroy(cmd);
 }
 
+/*
+ * The sorter's memory: HIVESNAP_MONGO_SORT_MEM (bytes, at least 1024;
+ * tests use it to make small collections spill runs) or HS_MONGO_SORT_MEM.
+ */
+static size_t hs_mongo_sort_mem(void)
+{
+	const char *v = getenv("HIVESNAP_MONGO_SORT_MEM");
+	unsigned long long n;
+	char *end;
+
+	if (!v || !*v)
+		return HS_MONGO_SORT_MEM;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < 1024)
+		return HS_MONGO_SORT_MEM;
+	return (size_t)n;
+}
+
 static int hs_mongo_capture(hs_capture *c, hs_error *e)
 {
 	const hs_profile_mongo *pm = c->profile->mongo;
@@ -497,6 +670,11 @@ static int hs_mongo_capture(hs_capture *c, hs_error *e)
 	client = mongoc_client_pool_pop(run.pool);
 	if (hs_mongo_hello(&run, client, red, wm, server, e))
 		goto out;
+	/* auto: FerretDB sorts a whole collection in memory before its first batch; MongoDB reads its _id index */
+	run.client_sort = pm->sort == HS_MONGO_SORT_CLIENT ||
+			  (pm->sort == HS_MONGO_SORT_AUTO && json_object_get(server, "ferretdb_version"));
+	run.sort_mem = hs_mongo_sort_mem();
+	json_object_set_new(details, "sort", json_string(hs_mongo_sort_name(pm->sort)));
 	for (i = 0; i < pm->n_databases; i++)
 		if (hs_mongo_list_db(&run, client, &pm->databases[i], &run.jobs, &run.n_jobs, &cap, warnings, e))
 			goto out;
@@ -549,6 +727,8 @@ static int hs_mongo_capture(hs_capture *c, hs_error *e)
 		}
 		if (j->filter)
 			json_object_set_new(jc, "filtered", json_true());
+		if (j->status > 0 && strcmp(j->type, "view"))
+			json_object_set_new(jc, "sort", json_string(j->client_sorted ? "client" : "server"));
 		json_array_append_new(colls, jc);
 		docs += j->docs;
 		bytes += j->bytes;

@@ -35,6 +35,7 @@
 const char hs_cmd_snapshot_usage[] =
 	"usage: hivesnap snapshot [-p PROFILE] [-o FILE | --output-dir DIR] [--only SOURCES]\n"
 	"                         [--label TEXT] [--allow-partial] [--parallel N] [--quiet] [--json]\n"
+	"                         [--mongo-sort auto|server|client]\n"
 	"                         [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
 	"                         [--keep-weekly N] [--keep-monthly N] [--metrics-file PATH]\n"
 	"                         [--silence DURATION]\n\n"
@@ -47,6 +48,9 @@ const char hs_cmd_snapshot_usage[] =
 	"  --label TEXT         a label for the file name and header ([A-Za-z0-9._-])\n"
 	"  --allow-partial      keep the archive when a source fails (exit 2)\n"
 	"  --parallel N         collections/keys read in parallel per source\n"
+	"  --mongo-sort WHO     who puts documents in _id order: server (find sorted), client\n"
+	"                       (natural order, sorted on disk by hivesnap) or auto (client on\n"
+	"                       FerretDB, else server); default: the profile's mongo.sort\n"
 	"  --keep-last/hourly/daily/weekly/monthly N\n"
 	"                       with --output-dir, after a successful snapshot remove the\n"
 	"                       archives no rule keeps (as 'hivesnap prune')\n"
@@ -121,6 +125,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "keep-monthly", required_argument, NULL, 1005 },
 		{ "metrics-file", required_argument, NULL, 1006 },
 		{ "silence", required_argument, NULL, 1007 },
+		{ "mongo-sort", required_argument, NULL, 1008 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *output = NULL, *outdir = NULL, *label = NULL, *only = NULL;
@@ -136,6 +141,7 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	int li = 0;
 	const char *metrics_file = hs_snapshot_metrics_arg(argc, argv);
 	int64_t silence_s = 0;
+	int mongo_sort = -1;
 	char *silence_id = NULL;
 	json_t *silence_rec = NULL;
 	bool written = false;
@@ -154,6 +160,13 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		case 1007:
 			if (hs_duration_parse(optarg, &silence_s) || silence_s <= 0) {
 				hs_cli_usage_error(e, "snapshot", "--silence takes a duration such as 90m or 2h");
+				goto out;
+			}
+			break;
+		case 1008:
+			mongo_sort = hs_mongo_sort_parse(optarg);
+			if (mongo_sort < 0) {
+				hs_cli_usage_error(e, "snapshot", "--mongo-sort takes auto, server or client");
 				goto out;
 			}
 			break;
@@ -219,6 +232,9 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (only && hs_source_parse_list(only, &mask, e))
 		goto out;
+	/* --mongo-sort wins over the profile's mongo.sort for this run */
+	if (mongo_sort >= 0 && ctx->profile->mongo)
+		ctx->profile->mongo->sort = (enum hs_mongo_sort)mongo_sort;
 	if (!hs_sources[0]) {
 		hs_err(e, HS_EXIT_FAILURE, "this build has no sources to capture");
 		goto out;

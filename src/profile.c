@@ -659,6 +659,7 @@ bool hs_profile_secret_key(const char *key)
 
 static const char *const hs_read_pref_names[] = { "primary", "primaryPreferred", "secondary",
 						  "secondaryPreferred", "nearest", NULL };
+static const char *const hs_mongo_sort_names[] = { "auto", "server", "client", NULL };
 static const char *const hs_health_kind_names[] = { "http", "grpc", NULL };
 static const char *const hs_dep_kind_names[] = { "mongo", "redis", "kafka", "etcd", "grpc", "tcp", NULL };
 static const char *const hs_direction_names[] = { "above", "below", NULL };
@@ -666,6 +667,21 @@ static const char *const hs_direction_names[] = { "above", "below", NULL };
 const char *hs_read_pref_name(enum hs_read_pref r)
 {
 	return hs_read_pref_names[r];
+}
+
+const char *hs_mongo_sort_name(enum hs_mongo_sort s)
+{
+	return hs_mongo_sort_names[s];
+}
+
+int hs_mongo_sort_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; hs_mongo_sort_names[i]; i++)
+		if (!strcmp(hs_mongo_sort_names[i], name))
+			return i;
+	return -1;
 }
 
 const char *hs_health_kind_name(enum hs_health_kind k)
@@ -737,10 +753,10 @@ static int hs_pp_mongo_db(hs_pp *pp, yaml_node_t *n, const char *path, hs_profil
 
 static int hs_pp_mongo(hs_pp *pp, yaml_node_t *n, hs_profile *p)
 {
-	static const char *const keys[] = { "uri", "read_preference", "parallel", "databases", NULL };
+	static const char *const keys[] = { "uri", "read_preference", "parallel", "sort", "databases", NULL };
 	hs_profile_mongo *m;
 	yaml_node_t *dbs;
-	int rp;
+	int rp, sort;
 	size_t i;
 
 	if (hs_pp_map(pp, n, "mongo", keys))
@@ -753,9 +769,11 @@ static int hs_pp_mongo(hs_pp *pp, yaml_node_t *n, hs_profile *p)
 				  "expected a mongodb:// or mongodb+srv:// URI");
 	if (hs_pp_enum(pp, n, "mongo", "read_preference", hs_read_pref_names, HS_READ_PRIMARY, &rp) ||
 	    hs_pp_intv(pp, n, "mongo", "parallel", 1, 64, 4, &m->parallel) ||
+	    hs_pp_enum(pp, n, "mongo", "sort", hs_mongo_sort_names, HS_MONGO_SORT_AUTO, &sort) ||
 	    hs_pp_seq(pp, n, "mongo", "databases", true, &dbs))
 		return -1;
 	m->read_preference = (enum hs_read_pref)rp;
+	m->sort = (enum hs_mongo_sort)sort;
 	m->n_databases = hs_seq_len(dbs);
 	m->databases = hs_xcalloc(m->n_databases, sizeof(*m->databases));
 	for (i = 0; i < m->n_databases; i++) {

@@ -60,6 +60,13 @@ enum hs_read_pref {
 	HS_READ_NEAREST             /* "nearest" */
 };
 
+/* Who puts a collection's documents in _id order (mongo.sort, --mongo-sort). */
+enum hs_mongo_sort {
+	HS_MONGO_SORT_AUTO,      /* "auto": client on FerretDB, server otherwise (default) */
+	HS_MONGO_SORT_SERVER,    /* "server": find with sort {_id: 1} */
+	HS_MONGO_SORT_CLIENT     /* "client": natural order, sorted by hivesnap on disk */
+};
+
 typedef struct hs_profile_mongo_db {
 	char *name;              /* database name, required */
 	bool all_collections;    /* `collections: "*"` or key absent: every collection */
@@ -72,6 +79,7 @@ typedef struct hs_profile_mongo {
 	char *uri;               /* SECRET. required: mongodb:// or mongodb+srv:// */
 	enum hs_read_pref read_preference;
 	int parallel;            /* collections captured at once, 1-64, default 4 */
+	enum hs_mongo_sort sort; /* default auto */
 	hs_profile_mongo_db *databases; /* at least one */
 	size_t n_databases;
 } hs_profile_mongo;
@@ -269,6 +277,9 @@ bool hs_profile_secret_key(const char *key);
 
 /* Names of the enums, as written in YAML. */
 const char *hs_read_pref_name(enum hs_read_pref r);
+/* "auto", "server", "client"; hs_mongo_sort_parse: -1 for any other name. */
+const char *hs_mongo_sort_name(enum hs_mongo_sort s);
+int hs_mongo_sort_parse(const char *name);
 const char *hs_health_kind_name(enum hs_health_kind k);
 const char *hs_dep_kind_name(enum hs_dep_kind k);
 const char *hs_direction_name(enum hs_direction d);

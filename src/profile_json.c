@@ -51,6 +51,7 @@ static json_t *hs_pj_mongo(const hs_profile_mongo *m, bool redact)
 	json_object_set_new(o, "uri", hs_pj_uri(m->uri, redact));
 	json_object_set_new(o, "read_preference", json_string(hs_read_pref_name(m->read_preference)));
 	json_object_set_new(o, "parallel", json_integer(m->parallel));
+	json_object_set_new(o, "sort", json_string(hs_mongo_sort_name(m->sort)));
 	for (i = 0; i < m->n_databases; i++) {
 		const hs_profile_mongo_db *d = &m->databases[i];
 		json_t *dj = json_object(), *f = json_object();
