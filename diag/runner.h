@@ -60,6 +60,7 @@ typedef struct hs_diag_run {
 	int64_t started_ms, ended_ms; /* unix ms; 0 when it did not run */
 	/* runner state */
 	pid_t pid;
+	int64_t started_mono;        /* monotonic ms at the start */
 	int64_t kill_at;             /* monotonic ms */
 	bool done;
 } hs_diag_run;
