@@ -27,9 +27,9 @@
 #include <time.h>
 
 #include "buf.h"
+#include "extsort.h"
 #include "log.h"
 #include "mongo_common.h"
-#include "redis_common.h"
 #include "uri.h"
 
 #define HS_MONGO_WRITE_CHUNK (1024 * 1024)
