@@ -11,38 +11,13 @@ set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
-cache=${PEERS_CACHE:-${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}}
-ferretdb=$(ls -d "$cache"/ferretdb-*/ferretdb 2>/dev/null | head -1)
-[[ -x $ferretdb ]] || fail "no cached FerretDB binary under $cache: run scripts/peers.sh start ferretdb once"
-T=$HS_TOOLS/hs_mongo_tool
-work=$(mktemp -d)
-fpid=
-cleanup() {
-	[[ -n $fpid ]] && kill -9 "$fpid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.bash"
+private_ferretdb_init
+port=$(pick_port)
 U="mongodb://127.0.0.1:$port/"
 
 # start: FerretDB on $port, its data in $work/fdb (kept across restarts)
-start() {
-	mkdir -p "$work/fdb/data" "$work/fdb/state"
-	"$ferretdb" --handler=sqlite --sqlite-url="file:$work/fdb/data/" --listen-addr="127.0.0.1:$port" \
-		--state-dir="$work/fdb/state" --debug-addr=- --telemetry=disable --log-level=error \
-		>>"$work/fdb.log" 2>&1 &
-	fpid=$!
-	for _ in $(seq 100); do
-		"$T" count "$U" hs_fault x >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "private FerretDB did not start on port $port: $(tail -5 "$work/fdb.log")"
-}
-stop9() {
-	kill -9 "$fpid"
-	wait "$fpid" 2>/dev/null || true
-	fpid=
-}
+start() { start_ferretdb; }
 count() { "$T" count "$U" hs_fault "$1"; }
 
 cat >"$work/p.yaml" <<EOF

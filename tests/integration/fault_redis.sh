@@ -11,29 +11,12 @@ set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}"
-srv=redis-server rcli=redis-cli
-if [[ -n ${PEERS_BIN:-} && -x $PEERS_BIN/redis-server ]]; then
-	srv=$PEERS_BIN/redis-server rcli=$PEERS_BIN/redis-cli
-fi
-command -v "$srv" >/dev/null || fail "no redis-server (PEERS_BIN or PATH)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cli() { "$rcli" -p "$port" "$@"; }
+. "$(dirname "$0")/private_redis.bash"
+private_redis_init 26291
 
 # start: the private server, its data kept in an AOF fsynced on every write
 start() {
-	"$srv" --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync always \
-		--dir "$work" --daemonize no >>"$work/redis.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do [[ $(cli ping 2>/dev/null) == PONG ]] && break; sleep 0.1; done
-	[[ $(cli ping) == PONG ]] || fail "private redis on $port did not start: $(tail -5 "$work/redis.log")"
-	kill -0 "$pid" 2>/dev/null || fail "port $port answers, but not our redis-server"
+	private_redis_start --appendonly yes --appendfsync always
 }
 stop9() {
 	kill -9 "$pid"

@@ -27,20 +27,8 @@ set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 : "${HIVESNAP_REDIS_URI:?not set: run scripts/peers.sh start, then eval \"\$(scripts/peers.sh env)\"}"
-cache=${PEERS_CACHE:-${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}}
-ferretdb=$(ls -d "$cache"/ferretdb-*/ferretdb 2>/dev/null | head -1)
-[[ -x $ferretdb ]] || fail "no cached FerretDB binary under $cache: run scripts/peers.sh start ferretdb once"
-T=$HS_TOOLS/hs_mongo_tool
-work=$(mktemp -d)
-fpid=
-cleanup() {
-	if [[ -n $fpid ]]; then
-		kill -9 "$fpid" 2>/dev/null || true
-		wait "$fpid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.bash"
+private_ferretdb_init
 
 # The secrets, each as the server sees it and as the URIs write it.
 r=$RANDOM$RANDOM
@@ -76,27 +64,9 @@ no_secret_anywhere() {
 	no_secret "${files[@]}"
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pick_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((30000 + RANDOM % 20000))
-		port_free $p && { echo $p; return; }
-	done
-	fail "no free port"
-}
 port=$(pick_port)
-mkdir -p "$work/fdb/data" "$work/fdb/state" "$work/scan"
-"$ferretdb" --handler=sqlite --sqlite-url="file:$work/fdb/data/" --listen-addr="127.0.0.1:$port" \
-	--state-dir="$work/fdb/state" --debug-addr=- --telemetry=disable --log-level=error \
-	--test-enable-new-auth --setup-database=admin --setup-username=root --setup-password="$SETUP_PW" \
-	>"$work/fdb/log" 2>&1 &
-fpid=$!
-for _ in $(seq 100); do
-	port_free "$port" || break
-	sleep 0.1
-done
-port_free "$port" && { cat "$work/fdb/log" >&2; fail "private FerretDB did not start on port $port"; }
+mkdir -p "$work/scan"
+start_ferretdb --test-enable-new-auth --setup-database=admin --setup-username=root --setup-password="$SETUP_PW"
 
 host=127.0.0.1:$port
 ROOT="mongodb://root:$SETUP_PW@$host/?authSource=admin"

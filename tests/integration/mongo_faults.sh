@@ -17,40 +17,8 @@ set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 : "${HIVESNAP_REDIS_URI:?not set: run scripts/peers.sh start, then eval \"\$(scripts/peers.sh env)\"}"
-cache=${PEERS_CACHE:-${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}}
-ferretdb=$(ls -d "$cache"/ferretdb-*/ferretdb 2>/dev/null | head -1)
-[[ -x $ferretdb ]] || fail "no cached FerretDB binary under $cache: run scripts/peers.sh start ferretdb once"
-T=$HS_TOOLS/hs_mongo_tool
-work=$(mktemp -d)
-fpid=
-cleanup() {
-	[[ -n $fpid ]] && kill -9 "$fpid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pick_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((30000 + RANDOM % 20000))
-		port_free $p && { echo $p; return; }
-	done
-	fail "no free port"
-}
-start_ferretdb() { # [EXTRA-FERRETDB-ARGS...]
-	mkdir -p "$work/fdb/data" "$work/fdb/state"
-	"$ferretdb" "$@" --handler=sqlite --sqlite-url="file:$work/fdb/data/" --listen-addr="127.0.0.1:$port" \
-		--state-dir="$work/fdb/state" --debug-addr=- --telemetry=disable --log-level=error \
-		>"$work/fdb.log" 2>&1 &
-	fpid=$!
-	for _ in $(seq 100); do
-		port_free "$port" || return 0
-		sleep 0.1
-	done
-	cat "$work/fdb.log" >&2
-	fail "private FerretDB did not start on port $port"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.bash"
+private_ferretdb_init
 profile() { # URI [with-redis]
 	{
 		echo "name: itfaults"
@@ -124,9 +92,7 @@ kill_mid() { # OUTPUT-ARGS...: start a snapshot, kill the server while it reads
 	done
 	grep -q 'source=mongo msg="capture started"' "$work/e" || fail "the snapshot never started capturing mongo"
 	sleep 0.3
-	kill -9 "$fpid"
-	wait "$fpid" 2>/dev/null || true
-	fpid=
+	stop9
 	set +e
 	wait $spid
 	rc=$?

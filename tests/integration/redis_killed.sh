@@ -6,33 +6,11 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}"
-srv=redis-server rcli=redis-cli
-if [[ -n ${PEERS_BIN:-} && -x $PEERS_BIN/redis-server ]]; then
-	srv=$PEERS_BIN/redis-server rcli=$PEERS_BIN/redis-cli
-fi
-command -v "$srv" >/dev/null || fail "no redis-server (PEERS_BIN or PATH)"
-# a port nobody answers on (others start private servers too)
-port=
-for p in $(seq $((26391 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})) $((26490 + ${HIVESNAP_PEERS_PORT_OFFSET:-0}))); do
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || fail "no free port for a private redis-server"
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cli() { "$rcli" -p "$port" "$@"; }
+. "$(dirname "$0")/private_redis.bash"
+private_redis_init 26391
 
 start() {
-	"$srv" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-		--daemonize no >"$work/redis.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 50); do cli ping >/dev/null 2>&1 && break; sleep 0.1; done
-	[[ $(cli ping) == PONG ]] || fail "private redis on $port did not start"
-	kill -0 "$pid" 2>/dev/null || fail "port $port answers, but not our redis-server ($(cat "$work/redis.log"))"
+	private_redis_start --appendonly no
 	awk 'BEGIN { for (i = 0; i < 200000; i++) { k = "hs:k:" i; printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\nv\r\n", length(k), k } }' |
 		cli --pipe >/dev/null
 }

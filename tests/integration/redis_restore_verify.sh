@@ -11,30 +11,9 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}"
-srv=redis-server rcli=redis-cli
-if [[ -n ${PEERS_BIN:-} && -x $PEERS_BIN/redis-server ]]; then
-	srv=$PEERS_BIN/redis-server rcli=$PEERS_BIN/redis-cli
-fi
-command -v "$srv" >/dev/null || fail "no redis-server (PEERS_BIN or PATH)"
-port=
-for p in $(seq $((26491 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})) $((26590 + ${HIVESNAP_PEERS_PORT_OFFSET:-0}))); do
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || fail "no free port for a private redis-server"
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-cli() { "$rcli" -p "$port" "$@"; }
-"$srv" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-	--daemonize no >"$work/redis.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do cli ping >/dev/null 2>&1 && break; sleep 0.1; done
-[[ $(cli ping) == PONG ]] || fail "private redis on $port did not start"
-kill -0 "$pid" 2>/dev/null || fail "port $port answers, but not our redis-server ($(cat "$work/redis.log"))"
+. "$(dirname "$0")/private_redis.bash"
+private_redis_init 26491
+private_redis_start --appendonly no
 
 # db 0: what is captured; db 5: the target, holding one key of its own
 for i in $(seq 300); do echo "SET hs:s:$i v$i PX 3600000"; done | cli -n 0 >/dev/null

@@ -7,29 +7,12 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}"
-srv=redis-server rcli=redis-cli
-if [[ -n ${PEERS_BIN:-} && -x $PEERS_BIN/redis-server ]]; then
-	srv=$PEERS_BIN/redis-server rcli=$PEERS_BIN/redis-cli
-fi
-command -v "$srv" >/dev/null || fail "no redis-server (PEERS_BIN or PATH)"
-port=
-for p in $(seq $((26591 + ${HIVESNAP_PEERS_PORT_OFFSET:-0})) $((26690 + ${HIVESNAP_PEERS_PORT_OFFSET:-0}))); do
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[[ -n $port ]] || fail "no free port for a private redis-server"
-work=$(mktemp -d)
-pid= snap=
-cleanup() {
-	[[ -n $pid ]] && { kill -CONT "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null; } || true
-	[[ -n $snap ]] && kill -9 "$snap" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-"$srv" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" --daemonize no >"$work/redis.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do "$rcli" -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-[[ $("$rcli" -p "$port" ping) == PONG ]] || fail "private redis on $port did not start"
-"$rcli" -p "$port" set hs:k v >/dev/null
+. "$(dirname "$0")/private_redis.bash"
+snap=
+private_redis_on_exit() { [[ -z $snap ]] || kill -9 "$snap" 2>/dev/null; }
+private_redis_init 26591
+private_redis_start --appendonly no
+cli set hs:k v >/dev/null
 printf '%s\n' 'name: itlock' 'redis:' "  uri: redis://127.0.0.1:$port/0" '  dbs:' '    - db: 0' >"$work/p.yaml"
 d=$work/backups
 mkdir "$d"
