@@ -301,6 +301,7 @@ expect_eq "archived ConfigMaps after spoiling" "$(n_archived)" 0
 restore_cut r1 5 --json
 [[ $rc == 3 ]] || fail "restore with the server cut: exit $rc, want 3: $(tail -3 "$work/r1.err")"
 R=$work/r1.out
+validate_json restore.schema.json "$R"
 jq -e '.exit_code == 3 and .sources[0].source == "k8s" and .sources[0].status == "failed"' "$R" >/dev/null ||
 	fail "report: $(jq -c '{exit_code, s: .sources[0] | {source, status}}' "$R")"
 expect_eq "steps in the report" "$(jq '.sources[0].result | length' "$R")" $N
@@ -362,6 +363,7 @@ hv 0 snapshot -p "$P" --only k8s -o "$work/b.tar.zst" -q
 run_rc 0 "$H" diff "$A" "$work/b.tar.zst" --only k8s
 grep -q "hold the same data" "$work/out" || fail "diff: $(head -20 "$work/out")"
 hv 0 restore "$A" -p "$P" --only k8s --json
+validate_json restore.schema.json "$work/out"
 expect_eq "plan after the restore" "$(jq -r '[.sources[0].plan[] | select(.target | contains("/cm-")) | .action] | unique | join(",")' "$work/out")" unchanged
 ok "the same restore again: all $N ConfigMaps as archived, no ConfigMap difference"
 
@@ -402,6 +404,7 @@ for mode in json text; do
 	if [[ $mode == json ]]; then
 		jq -r ".result[] | \"\\(.target) \\(.action)\\($sent_jq)\"" "$work/rb.out" >"$work/rb.steps"
 		jq -e '.exit_code == 3' "$work/rb.out" >/dev/null || fail "rollback report: $(jq -c '{exit_code}' "$work/rb.out")"
+		validate_json rollback.schema.json "$work/rb.out"
 	else
 		text_steps "$work/rb.out" >"$work/rb.steps"
 	fi

@@ -11,6 +11,7 @@
 #    every group's committed offsets equal the archive's.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 cache=${PEERS_CACHE:-${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}}
@@ -119,6 +120,7 @@ rc=$?
 set -e
 [[ $rc == 3 ]] || fail "restore with the broker killed: exit $rc, want 3: $(tail -3 "$work/r1.err")"
 R=$work/r1.json
+validate_json restore.schema.json "$R"
 jq -e '.sources[0].source == "kafka" and .sources[0].status == "failed" and .exit_code == 3' "$R" >/dev/null ||
 	fail "report: $(jq -c '.sources[0] | {source, status}' "$R")"
 nres=$(jq '[.sources[0].result[] | select(.action == "restored")] | length' "$R")

@@ -9,6 +9,7 @@
 # job: a new snapshot diffs equal to the archive.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 . "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.bash"
@@ -58,6 +59,7 @@ kill_mid() {
 kill_mid r1 --json
 [[ $rc == 3 ]] || fail "restore with the server killed: exit $rc, want 3: $(cat "$work/r1.err")"
 R=$work/r1.out
+validate_json restore.schema.json "$R"
 jq -e '.sources[0].source == "mongo" and .sources[0].status == "failed" and .exit_code == 3' "$R" >/dev/null ||
 	fail "report: $(jq -c '.sources[0] | {source, status}' "$R")"
 st() { jq -r --arg c "mongo:hs_fault.$1" '.sources[0].result[] | select(.target == $c) | .status' "$R"; }
@@ -78,6 +80,7 @@ ok "after the server came back: big holds $live_big (>= $inserted reported), a_s
 
 "$HIVESNAP" restore "$work/a.tar.zst" -p "$work/p.yaml" --execute --json >"$work/r2.json" 2>"$work/r2.err" ||
 	fail "second restore: $(cat "$work/r2.err")"
+validate_json restore.schema.json "$work/r2.json"
 skipped=$(jq -r '.sources[0].result[] | select(.target == "mongo:hs_fault.big") | .skipped' "$work/r2.json")
 ((skipped >= live_big)) || fail "second restore skipped $skipped of big, $live_big were there"
 [[ $(count big) == 20000 && $(count a_small) == 10 && $(count z_small) == 10 ]] ||

@@ -9,6 +9,7 @@
 # Runs its OWN redis-server on a private port (never the shared peer).
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}"
 . "$(dirname "$0")/private_redis.bash"
@@ -59,6 +60,7 @@ set +e
 wait $rpid
 rc=$?
 set -e
+validate_json restore.schema.json "$work/r1.json"
 [[ $rc == 3 ]] || fail "restore with the server killed: exit $rc, want 3: $(cat "$work/r1.err")"
 grep -q 'redis' "$work/r1.err" || fail "the error does not name redis: $(cat "$work/r1.err")"
 jq -e '.sources[0].source == "redis" and .sources[0].status == "failed" and .exit_code == 3' "$work/r1.json" >/dev/null ||

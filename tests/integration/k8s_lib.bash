@@ -11,6 +11,7 @@ NS=hs-k8s-$$-$RANDOM
 H=$HIVESNAP
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 kc() { "$HIVESNAP_K8S_BIN/kubectl" "$@"; }
 

@@ -53,6 +53,7 @@ kc -n "$NS" patch configmap app-config -p '{"data":{"mode":"two"}}' >/dev/null
 run_rc 0 "$H" rollback -p "$work/profile.yaml" "$A" --deployment "$NS/web" --revision 1 --with-configmaps
 grep -q "no archive given holds it as at revision 1" "$work/out" || fail "plan does not say revision 1's ConfigMap is not held: $(cat "$work/out")"
 run_rc 0 "$H" rollback -p "$work/profile.yaml" "$A" --deployment "$NS/web" --revision 2 --with-configmaps --execute --json
+validate_json rollback.schema.json "$work/out"
 expect_eq "configmap step" "$(jq -r '.plan[] | select(.target | endswith("configmap/app-config")) | .action' "$work/out")" restore
 expect_eq "app-config mode after --with-configmaps" "$(kc -n "$NS" get configmap app-config -o jsonpath='{.data.mode}')" one
 

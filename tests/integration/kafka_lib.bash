@@ -15,6 +15,7 @@ groups=()
 bg_pids=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 
 kafka_cleanup() {

@@ -89,6 +89,7 @@ ok "--exclude leaves a group out of the restore"
 jq -e --arg g "$g" '.sources[0].source == "kafka" and .sources[0].status == "applied" and
 	(.sources[0].result[] | select(.target == $g) | .partitions) == 2' "$work/exec.json" >/dev/null ||
 	fail "restore --json: $(cat "$work/exec.json")"
+validate_json restore.schema.json "$work/exec.json"
 ok "restore --execute commits the archived offsets and reads them back"
 
 "$HIVESNAP" snapshot -p "$work/p.yaml" -o "$work/b.tar.zst" >/dev/null 2>"$work/snap2.err" || fail "snapshot 2: $(cat "$work/snap2.err")"

@@ -15,6 +15,7 @@
 # Needs the env of `scripts/peers.sh env` (HIVESNAP_MONGO_URI, PEERS_BIN).
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 : "${HIVESNAP_MONGO_URI:?not set: run scripts/peers.sh start, then eval \"\$(scripts/peers.sh env)\"}"
 : "${PEERS_BIN:?not set: eval \"\$(scripts/peers.sh env)\"}"
@@ -117,6 +118,7 @@ echo "ok: plan only"
 # --include selects namespaces (of the archive).
 "$HIVESNAP" restore "$A" -p "$(profile x)" --only mongo --include 'hs_it_mongo_src.emp*' \
 	--map-ns 'hs_it_mongo_src.*=hs_it_mongo_inc.*' --json >"$work/inc.json"
+validate_json restore.schema.json "$work/inc.json"
 jq -e '[.sources[0].plan[].target] == ["mongo:hs_it_mongo_inc.empty"]' "$work/inc.json" >/dev/null ||
 	fail "--include: $(jq -c '[.sources[0].plan[].target]' "$work/inc.json")"
 echo "ok: --include"
@@ -131,6 +133,7 @@ count_of() { jq -r --arg t "mongo:$2.tickets" ".sources[0].result[] | select(.ta
 for mode in insert upsert replace; do
 	db=hs_it_mongo_$mode
 	rest $mode $db >"$work/r1.json" || { cat "$work/r1.json" >&2; fail "restore --mongo-mode $mode failed"; }
+	validate_json restore.schema.json "$work/r1.json"
 	[[ $(count_of "$work/r1.json" $db inserted) == 2500 ]] || fail "$mode: $(jq -c .sources[0].result "$work/r1.json")"
 	snap $db "$work/$mode.tar.zst"
 	same_bson "$A" hs_it_mongo_src "$work/$mode.tar.zst" $db tickets

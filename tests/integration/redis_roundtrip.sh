@@ -14,6 +14,7 @@
 # Needs the env of `scripts/peers.sh env`.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 : "${HIVESNAP:?}" "${HS_SCHEMAS:?}"
 : "${HIVESNAP_REDIS_URI:?not set: run scripts/peers.sh start, then eval \"\$(scripts/peers.sh env)\"}"
 hostport=${HIVESNAP_REDIS_URI#redis://}
@@ -143,8 +144,13 @@ before=$(cli -n 12 dbsize)
 out=$(restore "$work/a.tar.zst" -p "$work/p11.yaml" --only redis --to-redis "$base/12") || fail "plan exit $?"
 [[ $(cli -n 12 dbsize) == "$before" ]] || fail "the plan changed db 12"
 [[ $out == *"write $nkeys keys of db 11"* ]] || fail "plan: $out"
-restore "$work/a.tar.zst" -p "$work/p11.yaml" --only redis --to-redis "$base/12" --execute >/dev/null || fail "restore exit $?"
+restore "$work/a.tar.zst" -p "$work/p11.yaml" --only redis --to-redis "$base/12" --execute --json >"$work/r.json" ||
+	fail "restore exit $?"
 [[ $(cli -n 12 dbsize) == "$nkeys" ]] || fail "db 12 has $(cli -n 12 dbsize) keys, want $nkeys"
+validate_json restore.schema.json "$work/r.json"
+jq -e --argjson n "$nkeys" '.exit_code == 0 and .execute and .sources[0].status == "applied" and
+	.sources[0].result[0].written == $n and .sources[0].result[0].complete' "$work/r.json" >/dev/null ||
+	fail "restore --json: $(jq -c '.sources[0].result' "$work/r.json")"
 "$HIVESNAP" snapshot -q -p "$work/p12.yaml" --only redis -o "$work/b.tar.zst" || fail "second snapshot exit $?"
 tar --zstd -xOf "$work/b.tar.zst" redis/db12.jsonl >"$work/b.jsonl"
 cmp -s "$work/a.jsonl" "$work/b.jsonl" || { diff <(cut -c1-300 "$work/a.jsonl") <(cut -c1-300 "$work/b.jsonl") | head >&2; fail "restored db 12 differs from the snapshot"; }

@@ -17,6 +17,7 @@
 # hits.  The shared peers are only read; nothing is written to them.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}" "${HS_TOOLS:?}"
 : "${HIVESNAP_MONGO_URI:?run with the peers env: eval \"\$(scripts/peers.sh env)\"}"
@@ -167,6 +168,7 @@ A=$out/backups/a.tar.zst B=$out/backups/b.tar.zst
 # 1. the happy paths (k8s through the peer's own client-certificate kubeconfig)
 run 0 snapshot "$H" snapshot --log-level debug -p "$good" -o "$A" --metrics-file "$out/metrics.prom" --label audit
 run 0 snapshot-json "$H" snapshot --log-level debug -p "$good" -o "$B" --json
+validate_json snapshot.schema.json "$out/$n-snapshot-json.stdout"
 run 0 inspect "$H" inspect --log-level debug "$A"
 run 0 inspect-json "$H" inspect "$A" --json
 run 0 verify "$H" verify --log-level debug "$A" "$B"
@@ -181,6 +183,7 @@ run 0 profile-show "$H" profile show -p "$good"
 run any profile-check "$H" profile check -p "$good"
 run 0 restore-plan "$H" restore --log-level debug "$A" -p "$good" --only redis,mongo
 run 0 restore-plan-json "$H" restore "$A" -p "$good" --only redis,mongo --json
+validate_json restore.schema.json "$out/$n-restore-plan-json.stdout"
 rcli_ flushall >/dev/null
 run 0 restore-execute "$H" restore --log-level debug "$A" -p "$good" --only redis --execute
 [[ $(rcli_ dbsize) == 51 ]] || fail "restore --execute into the private redis: dbsize $(rcli_ dbsize)"

@@ -10,6 +10,7 @@
 # no real Flow C alert is touched.  Redis db 12, keys hs-sched:s*.
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 : "${HIVESNAP:?}" "${HS_SCHEMAS:?}"
 : "${HIVESNAP_REDIS_URI:?not set: run scripts/peers.sh start, then eval \"\$(scripts/peers.sh env)\"}"
 : "${HIVESNAP_ALERTMANAGER_URL:?not set: run with the peers env}"
@@ -41,6 +42,7 @@ grep -q 's3cr3t-am@' "$work/pc.yaml" || fail "could not put credentials into the
 before=$(date +%s)
 "$HIVESNAP" snapshot -q -p "$work/pc.yaml" --only redis -o "$work/a.tar.zst" --silence 2h --json \
 	>"$work/out.json" 2>"$work/err" || fail "snapshot --silence failed: $(cat "$work/err")"
+validate_json snapshot.schema.json "$work/out.json"
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["silence"])' "$work/out.json")
 ids+=("$id")
 grep -q "silence $id created for 7200s: 'hivesnap unsilence $id' ends it" "$work/err" ||
