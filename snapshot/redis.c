@@ -906,7 +906,8 @@ static int hs_redis_capture(hs_capture *cap, hs_error *e)
 	}
 	ret = 0;
 out:
-	if (ret && shown)
+	/* name the server, unless the error already does (a failed connect) */
+	if (ret && shown && !strstr(e->msg, shown))
 		hs_err_prefix(e, "server '%s'", shown);
 	if (rc.c)
 		redisFree(rc.c);

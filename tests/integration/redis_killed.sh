@@ -58,4 +58,16 @@ n=$(tar --zstd -xOf "$work/a.tar.zst" redis/db0.jsonl | wc -l)
 "$HIVESNAP" verify "$work/a.tar.zst" >/dev/null ||
 	fail "the partial archive does not verify"
 echo "ok: exit 2 with --allow-partial, manifest says partial ($n keys kept)"
+
+# the server stays down: the next capture cannot connect; its one-line error
+# names the server once (it used to say "server 'U': cannot connect to redis 'U'")
+rc=0
+"$HIVESNAP" snapshot -q -p "$work/p.yaml" --only redis -o "$work/down.tar.zst" >/dev/null 2>"$work/err" || rc=$?
+[[ $rc == 3 ]] || fail "capture of a stopped server: exit $rc, want 3 ($(cat "$work/err"))"
+last=$(tail -1 "$work/err")
+[[ $last == "hivesnap: "*"cannot connect to redis 'redis://127.0.0.1:$port/0'"* ]] ||
+	fail "the error does not say it cannot connect: $last"
+[[ $(grep -o "127.0.0.1:$port" <<<"$last" | wc -l) == 1 ]] || fail "the error names the server more than once: $last"
+[[ ! -e $work/down.tar.zst ]] || fail "an archive was written for a stopped server"
+echo "ok: a stopped server: exit 3, $last"
 echo PASS
