@@ -125,5 +125,5 @@ printf '| run | wall (median) | CPU user+sys (median) | max RSS |\n|---|---|---|
 printf '| `zstd -dc A; zstd -dc B` | %s s | %s s | %s KiB |\n' "$wz" "$cz" "$(bench_max zstd 3)"
 printf '| `hivesnap diff A B` | %s s | %s s | %s KiB |\n' "$wd" "$cd" "$(bench_max diff 3)"
 echo "diff / zstd -dc: CPU $(bench_ratio "$cd" "$cz"), wall $(bench_ratio "$wd" "$wz")"
-echo "all runs (wall cpu rss_kib): zstd $(paste -sd, "$BENCH_WORK/zstd.t"); diff $(paste -sd, "$BENCH_WORK/diff.t")"
+echo "all runs (wall cpu rss_kib server_cpu): zstd $(paste -sd, "$BENCH_WORK/zstd.t"); diff $(paste -sd, "$BENCH_WORK/diff.t")"
 echo "load average (1 min) before and after each run: $(sort -n "$BENCH_WORK/load" | paste -sd' ')"

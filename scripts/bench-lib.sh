@@ -6,9 +6,12 @@
 #                                  the peers cache, PATH) or exit 3
 #   bench_build DIR TARGET...      configure DIR (Release, no sanitizers) and build
 #   bench_measure NAME CMD...      run CMD (stdout to /dev/null), append
-#                                  "wall cpu rss_kib" to $BENCH_WORK/NAME.t; a failing
-#                                  CMD stops the script (exit 3) with its stderr
-#   bench_median NAME COL          median of column COL (1 wall, 2 cpu, 3 rss) of NAME
+#                                  "wall cpu rss_kib server_cpu" to $BENCH_WORK/NAME.t;
+#                                  server_cpu is the CPU seconds the process
+#                                  BENCH_SERVER_PID (the peer server) used meanwhile,
+#                                  "-" when unset; a failing CMD stops the script
+#                                  (exit 3) with its stderr
+#   bench_median NAME COL          median of column COL (1 wall, 2 cpu, 3 rss, 4 server cpu) of NAME
 #   bench_max NAME COL             largest value of column COL
 #   bench_ratio A B                A / B with two decimals
 #   bench_load                     "1-minute loadavg" now; bench_measure also
@@ -38,16 +41,24 @@ bench_load() {
 	cut -d' ' -f1 /proc/loadavg
 }
 
+# CPU seconds (user + system) process $1 has used so far
+bench_proc_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
 bench_measure() {
-	local name=$1
+	local name=$1 s0=-
 	shift
 	bench_load >>"$BENCH_WORK/load"
+	[[ -n ${BENCH_SERVER_PID:-} ]] && s0=$(bench_proc_cpu "$BENCH_SERVER_PID")
 	/usr/bin/time -f '%e %U %S %M' -o "$BENCH_WORK/time.out" "$@" >/dev/null 2>"$BENCH_WORK/err" || {
 		echo "bench: $name failed: $*" >&2
 		tail -5 "$BENCH_WORK/err" >&2
 		exit 3
 	}
-	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$BENCH_WORK/time.out" >>"$BENCH_WORK/$name.t"
+	awk -v s0="$s0" -v s1="$([[ $s0 == - ]] && echo - || bench_proc_cpu "$BENCH_SERVER_PID")" \
+		'{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, (s0 == "-" ? "-" : sprintf("%.2f", s1 - s0)) }' \
+		"$BENCH_WORK/time.out" >>"$BENCH_WORK/$name.t"
 	bench_load >>"$BENCH_WORK/load"
 }
 

@@ -62,7 +62,11 @@ cleanup() {
 trap cleanup EXIT
 "$src/scripts/peers.sh" start redis ferretdb tools
 eval "$("$src/scripts/peers.sh" env redis ferretdb tools)"
-((seed)) && "$src/scripts/peers.sh" seed --scale "$scale" redis ferretdb >/dev/null
+# seed only what the chosen sections read (the large seed's MongoDB part takes a quarter of an hour)
+seed_peers=()
+{ want redis || want diff || want scale; } && seed_peers+=(redis)
+{ want mongo || want mongorestore; } && seed_peers+=(ferretdb)
+((seed)) && ((${#seed_peers[@]})) && "$src/scripts/peers.sh" seed --scale "$scale" "${seed_peers[@]}" >/dev/null
 muri=$HIVESNAP_MONGO_URI ruri=$HIVESNAP_REDIS_URI
 rport=${ruri##*:} rport=${rport%%/*}
 rcli=$(bench_find_bin redis-cli) rdg=$(bench_find_bin redis-dump-go)
@@ -143,6 +147,8 @@ if want mongorestore; then
 			done || return 1
 		done
 	}
+	export BENCH_SERVER_PID   # FerretDB's CPU during each restore
+	BENCH_SERVER_PID=$(cat "$HIVESNAP_PEERS_RUN/ferretdb/ferretdb.pid")
 	for i in $(seq "$runs"); do
 		"$mtool" drop "$muri" bench_restore >/dev/null
 		bench_measure hs_mr "$hs" restore "$results/m.tar.zst" -p "$w/p.yaml" --only mongo --map-ns 'neural_hive.*=bench_restore.*' --execute
@@ -153,9 +159,10 @@ if want mongorestore; then
 			--numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore --quiet
 		bench_measure mr_ix bash -c "$(declare -f mr_indexes); mr_indexes \"\$@\"" mr_indexes "$mtool" "$muri" "$results/dplain/neural_hive" bench_restore
 		paste -d' ' <(tail -1 "$w/mr.t") <(tail -1 "$w/mr_ix.t") |
-			awk '{ printf "%.2f %.2f %s\n", $1 + $4, $2 + $5, ($3 > $6 ? $3 : $6) }' >>"$w/mr_all.t"
+			awk '{ printf "%.2f %.2f %s %.2f\n", $1 + $5, $2 + $6, ($3 > $7 ? $3 : $7), $4 + $8 }' >>"$w/mr_all.t"
 		[[ $n == $("$mtool" count "$muri" bench_restore execution_tickets) ]] || { echo "bench: restores differ ($n execution_tickets)" >&2; exit 3; }
 	done
+	BENCH_SERVER_PID=
 	"$mtool" drop "$muri" bench_restore >/dev/null
 	{
 		echo "Restore of the $scale seed's neural_hive ($docs documents) into the empty namespace bench_restore.*, one collection at a time on both sides: hivesnap (insert mode, its secondary indexes built after each collection's documents, one createIndexes each) vs mongorestore of plain mongodump's folder with --numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore, followed by the same secondary indexes built the same way with hs_mongo_tool (FerretDB 1.24 refuses mongorestore's own index specs: it adds \"ns\", \"Index option ns is unknown\"). With indexes: hivesnap's whole restore (verify, plan, documents, indexes) against mongorestore + indexes. Without: hivesnap's documents phase (the sum of the \"documents N s\" its log reports per collection; wall only) against mongorestore --noIndexRestore. $runs runs each, alternating."
@@ -167,6 +174,7 @@ if want mongorestore; then
 		row "mongorestore --noIndexRestore" mr - mr
 		row "the same indexes alone (hs_mongo_tool)" mr_ix - mr_ix
 		echo
+		echo "FerretDB's CPU (medians): $(bench_median hs_mr 4) s during hivesnap's restore, $(bench_median mr 4) s during mongorestore --noIndexRestore and $(bench_median mr_ix 4) s during the indexes; the clients' own CPU is in the table."
 		load_note
 	} >"$results/mongorestore.md"
 fi
@@ -180,14 +188,22 @@ if want redis; then
 	done
 	# redis-dump-go starts with SELECT 0: restore into db 9 instead
 	sed -i '5s/^0\r$/9\r/' "$w/d.resp"
+	# the restores also record the Redis server's CPU (BENCH_SERVER_PID) and
+	# hivesnap's two phases from its log: the verifying pass (verify + plan)
+	# and the apply
+	export BENCH_SERVER_PID
+	BENCH_SERVER_PID=$(cat "$HIVESNAP_PEERS_RUN/redis/redis.pid")
 	for i in $(seq "$runs"); do
 		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
-		bench_measure hs_rr "$hs" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute
+		bench_measure hs_rr "$hs" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute --log-level debug
+		phase() { sed -n "s/.*msg=\"$1 in \([0-9.]*\) s\"/\1/p" "$w/err"; }
+		echo "$(phase 'archive verified') $(phase applied)" >>"$w/hs_rr_phases.t"
 		hk=$("$rcli" -p "$rport" -n 9 dbsize)
 		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
 		bench_measure rdg_r sh -c "'$rcli' -p $rport --pipe <'$w/d.resp'"
 		rk=$("$rcli" -p "$rport" -n 9 dbsize)
 	done
+	BENCH_SERVER_PID=
 	"$rcli" -p "$rport" -n 9 flushdb >/dev/null
 	cp "$w/r.tar.zst" "$results/r.tar.zst"
 	{
@@ -200,6 +216,8 @@ if want redis; then
 		row "redis-cli --pipe of redis-dump-go's output" rdg_r - rdg_r
 		echo
 		echo "Keys restored: hivesnap $hk of $keys, redis-cli --pipe $rk (redis-dump-go skips streams)."
+		echo
+		echo "Where the restores' time goes (medians): the Redis server used $(bench_median hs_rr 4) s of CPU for hivesnap's commands and $(bench_median rdg_r 4) s for redis-cli --pipe's. hivesnap's verifying pass (the archive verified whole and the plan made, before any connection) took $(bench_median hs_rr_phases 1) s, its apply $(bench_median hs_rr_phases 2) s: apply / --pipe $(bench_ratio "$(bench_median hs_rr_phases 2)" "$(bench_median rdg_r 1)") by wall time."
 		load_note
 	} >"$results/redis.md"
 fi

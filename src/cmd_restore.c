@@ -25,6 +25,7 @@
 
 #include "archive.h"
 #include "buf.h"
+#include "clock.h"
 #include "commands.h"
 #include "log.h"
 #include "restore_scan.h"
@@ -150,6 +151,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	const char *only = NULL, *archive, *kind;
 	unsigned mask = ~0u;
 	int rc = -1, c, failed_at = -1;
+	int64_t t0;
 
 	memset(&o, 0, sizeof(o));
 	memset(rs, 0, sizeof(rs));
@@ -249,8 +251,10 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		goto unverified;
 	}
 	/* the whole archive, read once: verified, and the scanning sources' entries kept */
+	t0 = hs_mono_ms();
 	if (hs_restore_scan(archive, rs, ops, nsrc, serr, e))
 		goto out;
+	hs_debug(NULL, "archive verified in %.2f s", (double)(hs_mono_ms() - t0) / 1000.0);
 
 	/* 2. plan every selected source that the archive holds, in order */
 	for (i = 0; i < nsrc; i++) {
@@ -275,9 +279,11 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	if (o.execute) {
 		for (i = 0; i < nsrc; i++) {
 			rs[i].progress = hs_progress_new(ops[i]->name);
+			t0 = hs_mono_ms();
 			c = ops[i]->restore_apply(&rs[i], e);
 			hs_progress_done(rs[i].progress);
 			rs[i].progress = NULL;
+			hs_debug(ops[i]->name, "%s in %.2f s", c ? "stopped" : "applied", (double)(hs_mono_ms() - t0) / 1000.0);
 			if (c) {
 				failed_at = (int)i;
 				break;
