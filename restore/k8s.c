@@ -1,12 +1,14 @@
 /*
  * k8s.c (restore) - restore the archive's ConfigMaps.
  *
- * plan:  read k8s/<ns>/configmaps/<name>.json from the archive, GET each
- *        live object and decide: create (absent), unchanged (same data),
- *        or replace.  A live object whose uid/resourceVersion differs from
- *        the one the manifest recorded at capture time "changed since the
- *        snapshot": the step shows a key-level diff and --execute refuses
- *        it without --force (HS_EXIT_PRECOND).  With --restart, every
+ * scan:  keep k8s/<ns>/configmaps/<name>.json as restore's verifying pass
+ *        reads the archive (no connection).
+ * plan:  GET each of those ConfigMaps live and decide: create (absent),
+ *        unchanged (same data), or replace.  A live object whose
+ *        uid/resourceVersion differs from the one the manifest recorded at
+ *        capture time "changed since the snapshot": the step shows a
+ *        key-level diff and --execute refuses it without --force
+ *        (HS_EXIT_PRECOND).  With --restart, every
  *        Deployment of the namespace whose live template references a
  *        ConfigMap to be created or replaced gets a restart step.
  * apply: POST (create), PUT with the resourceVersion seen at plan time
@@ -28,9 +30,53 @@
 
 typedef struct hs_k8s_rstate {
 	hs_k8s_client *cl;
+	json_t *cms;     /* the archive's ConfigMaps: entry name -> object, in archive order */
 	json_t *items;   /* [{ns, name, action, obj, live_rv}] */
 	json_t *restarts; /* [{ns, name}] */
 } hs_k8s_rstate;
+
+static hs_k8s_rstate *hs_k8s_rstate_new(void)
+{
+	hs_k8s_rstate *st = hs_xcalloc(1, sizeof(*st));
+
+	st->cms = json_object();
+	st->items = json_array();
+	st->restarts = json_array();
+	return st;
+}
+
+/*
+ * The verifying pass of restore offers every entry (src/restore_scan.c):
+ * the ConfigMaps (k8s/<ns>/configmaps/<name>.json) are kept as the archive
+ * is verified, so the plan needs no pass of its own.  Nothing connects here.
+ */
+int hs_k8s_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	hs_k8s_rstate *st = r->state;
+	size_t len = strlen(ent->name);
+	hs_buf b = HS_BUF_INIT;
+	char chunk[65536];
+	json_error_t je;
+	json_t *doc;
+	ssize_t k;
+
+	if (!st)
+		r->state = st = hs_k8s_rstate_new();
+	if (strncmp(ent->name, "k8s/", 4) || !strstr(ent->name, "/configmaps/") || len < 5 ||
+	    strcmp(ent->name + len - 5, ".json"))
+		return 0;
+	while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
+		hs_buf_add(&b, chunk, (size_t)k);
+	doc = k < 0 ? NULL : json_loadb(b.data ? b.data : "", b.len, 0, &je);
+	hs_buf_release(&b);
+	if (k < 0)
+		return -1;
+	if (!doc)
+		return hs_err(e, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent->name, r->archive_path,
+			      je.text);
+	json_object_set_new(st->cms, ent->name, doc);
+	return 0;
+}
 
 /*
  * Load every archive entry whose name starts with prefix and ends in
@@ -179,8 +225,8 @@ int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
 {
 	const hs_profile_k8s *pk = r->profile ? r->profile->k8s : NULL;
 	const char *ctx = r->opts->to_context ? r->opts->to_context : pk ? pk->context : NULL;
-	hs_k8s_rstate *st = hs_xcalloc(1, sizeof(*st));
-	json_t *cms = NULL, *doc, *steps = json_array(), *changed = json_object();
+	hs_k8s_rstate *st = r->state;   /* made by hs_k8s_restore_scan, with the ConfigMaps */
+	json_t *doc, *steps = json_array(), *changed = json_object();
 	json_t *versions = json_object_get(json_object_get(json_object_get(json_object_get(r->manifest, "sources"),
 									    "k8s"), "details"), "versions");
 	hs_buf conflicts = HS_BUF_INIT;
@@ -188,14 +234,11 @@ int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
 	size_t n_conflicts = 0;
 	int ret = -1;
 
-	r->state = st;
-	st->items = json_array();
-	st->restarts = json_array();
-	if (hs_k8s_archive_load(r->archive_path, "k8s/", &cms, e) < 0)
-		goto out;
+	if (!st)   /* the scan saw no entry */
+		r->state = st = hs_k8s_rstate_new();
 	if (hs_k8s_client_new(&st->cl, pk ? pk->kubeconfig : NULL, ctx, pk ? pk->timeout_ms : 0, e) < 0)
 		goto out;
-	json_object_foreach(cms, entry, doc) {
+	json_object_foreach(st->cms, entry, doc) {
 		const char *ns = json_string_value(json_object_get(json_object_get(doc, "metadata"), "namespace"));
 		const char *name = json_string_value(json_object_get(json_object_get(doc, "metadata"), "name"));
 		json_t *rec = json_object_get(versions, entry);
@@ -290,7 +333,6 @@ int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
 	ret = 0;
 out:
 	json_decref(steps);
-	json_decref(cms);
 	json_decref(changed);
 	hs_buf_release(&conflicts);
 	return ret;
@@ -415,6 +457,7 @@ void hs_k8s_restore_release(hs_restore *r)
 	if (!st)
 		return;
 	hs_k8s_client_free(st->cl);
+	json_decref(st->cms);
 	json_decref(st->items);
 	json_decref(st->restarts);
 	free(st);

@@ -112,63 +112,65 @@ static int hs_kr_parse_group(const char *entry, const json_t *doc, hs_kr_group *
 	return 0;
 }
 
-/* Read every kafka/groups/ entry of the (verified) archive into st. */
-static int hs_kr_load(hs_restore *r, hs_kr_state *st, hs_error *e)
+/*
+ * Keep one kafka/groups/<group>.json entry (the reader is positioned at
+ * its data) in st, unless --include/--exclude leave the group out.
+ */
+static int hs_kr_load_entry(hs_restore *r, hs_kr_state *st, hs_reader *rd, const char *name, hs_error *e)
 {
-	hs_reader *rd = NULL;
-	hs_reader_entry ent;
 	hs_buf data = HS_BUF_INIT;
 	json_t *doc = NULL;
 	json_error_t jerr;
-	int rc = -1, more;
+	char chunk[16384];
+	ssize_t got;
+	hs_kr_group g;
+	int rc = -1;
 
-	if (hs_reader_open(&rd, r->archive_path, e))
+	while ((got = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
+		hs_buf_add(&data, chunk, (size_t)got);
+	if (got < 0)
 		goto out;
-	while ((more = hs_reader_next(rd, &ent, e)) == 1) {
-		size_t len = strlen(ent.name);
-		char chunk[16384];
-		ssize_t got;
-		hs_kr_group g;
-
-		if (strncmp(ent.name, "kafka/groups/", 13) || len < 5 || strcmp(ent.name + len - 5, ".json"))
-			continue;
-		hs_buf_reset(&data);
-		while ((got = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
-			hs_buf_add(&data, chunk, (size_t)got);
-		if (got < 0)
-			goto out;
-		doc = json_loadb(data.data ? data.data : "", data.len, 0, &jerr);
-		if (!doc) {
-			hs_err(e, HS_EXIT_DATA, "cannot read '%s': %s", ent.name, jerr.text);
-			goto out;
-		}
-		memset(&g, 0, sizeof(g));
-		st->groups = hs_xrealloc(st->groups, (st->n + 1) * sizeof(*st->groups));
-		rc = hs_kr_parse_group(ent.name, doc, &g, e);
-		st->groups[st->n++] = g;
-		if (rc)
-			goto out;
-		rc = -1;
-		json_decref(doc);
-		doc = NULL;
-		if (!hs_kr_selected(r->opts, g.name)) {
-			size_t k;
-
-			st->n--;
-			for (k = 0; k < g.n; k++)
-				free(g.parts[k].topic);
-			free(g.parts);
-			free(g.name);
-		}
+	doc = json_loadb(data.data ? data.data : "", data.len, 0, &jerr);
+	if (!doc) {
+		hs_err(e, HS_EXIT_DATA, "cannot read '%s': %s", name, jerr.text);
+		goto out;
 	}
-	if (more < 0)
+	memset(&g, 0, sizeof(g));
+	st->groups = hs_xrealloc(st->groups, (st->n + 1) * sizeof(*st->groups));
+	rc = hs_kr_parse_group(name, doc, &g, e);
+	st->groups[st->n++] = g;
+	if (rc)
 		goto out;
+	if (!hs_kr_selected(r->opts, g.name)) {
+		size_t k;
+
+		st->n--;
+		for (k = 0; k < g.n; k++)
+			free(g.parts[k].topic);
+		free(g.parts);
+		free(g.name);
+	}
 	rc = 0;
 out:
 	json_decref(doc);
 	hs_buf_release(&data);
-	hs_reader_free(rd);
 	return rc;
+}
+
+/*
+ * The verifying pass of restore offers every entry (src/restore_scan.c):
+ * the groups are read as the archive is verified, so the plan needs no
+ * pass of its own.  Nothing connects here.
+ */
+int hs_kafka_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	size_t len = strlen(ent->name);
+
+	if (!r->state)
+		r->state = hs_xcalloc(1, sizeof(hs_kr_state));
+	if (strncmp(ent->name, "kafka/groups/", 13) || len < 5 || strcmp(ent->name + len - 5, ".json"))
+		return 0;
+	return hs_kr_load_entry(r, r->state, rd, ent->name, e);
 }
 
 /*
@@ -385,28 +387,28 @@ static json_t *hs_kr_step(const hs_kr_group *g, const hs_kr_part *p)
 }
 
 /*
- * Plan: load the archive's groups, connect, preflight (exit 5 on active
- * groups), read live offsets and watermarks (and timestamps with
+ * Plan: from the groups the verifying pass kept, connect, preflight (exit 5
+ * on active groups), read live offsets and watermarks (and timestamps with
  * --kafka-by-time), decide each partition and keep it all in r->state for
  * apply.  Changes nothing.
  */
 int hs_kafka_restore_plan(hs_restore *r, hs_error *e)
 {
 	const hs_profile_kafka *pk = r->profile ? r->profile->kafka : NULL;
-	hs_kr_state *st = hs_xcalloc(1, sizeof(*st));
+	/* the groups kept by hs_kafka_restore_scan (none seen: no state yet) */
+	hs_kr_state *st = r->state ? r->state : hs_xcalloc(1, sizeof(*st));
 	rd_kafka_t *rk = NULL;
 	const struct rd_kafka_metadata *md = NULL;
 	size_t i, k;
 	int rc = -1;
 
+	r->state = NULL;   /* st is the plan's until it succeeds */
 	if (!r->opts->to_kafka && !pk) {
 		hs_err(e, HS_EXIT_USAGE, "no kafka target: give --to-kafka BROKERS or configure kafka in the profile");
 		goto out;
 	}
 	st->brokers = hs_xstrdup(r->opts->to_kafka ? r->opts->to_kafka : pk->brokers);
 	st->timeout_ms = pk ? pk->timeout_ms : HS_KAFKA_DEFAULT_TIMEOUT_MS;
-	if (hs_kr_load(r, st, e))
-		goto out;
 	if (hs_kafka_client_new(&rk, RD_KAFKA_PRODUCER, st->brokers, pk, st->timeout_ms, e) ||
 	    hs_kafka_metadata(rk, st->brokers, st->timeout_ms, &md, e) || hs_kr_preflight(rk, st, e))
 		goto out;

@@ -479,6 +479,7 @@ const hs_source_ops hs_source_k8s = {
 	.name = "k8s",
 	.configured = hs_k8s_configured,
 	.capture = hs_k8s_capture,
+	.restore_scan = hs_k8s_restore_scan,
 	.restore_plan = hs_k8s_restore_plan,
 	.restore_apply = hs_k8s_restore_apply,
 	.restore_release = hs_k8s_restore_release,

@@ -121,6 +121,9 @@ size_t hs_k8s_cm_diff(const json_t *archived, const json_t *live, hs_buf *out);
 
 /* ConfigMap restore (restore/k8s.c), hooked into hs_source_k8s. */
 struct hs_restore;
+struct hs_reader;
+struct hs_reader_entry;
+int hs_k8s_restore_scan(struct hs_restore *r, struct hs_reader *rd, const struct hs_reader_entry *ent, hs_error *e);
 int hs_k8s_restore_plan(struct hs_restore *r, hs_error *e);
 int hs_k8s_restore_apply(struct hs_restore *r, hs_error *e);
 void hs_k8s_restore_release(struct hs_restore *r);

@@ -681,6 +681,7 @@ const hs_source_ops hs_source_kafka = {
 	.name = "kafka",
 	.configured = hs_kafka_configured,
 	.capture = hs_kafka_capture,
+	.restore_scan = hs_kafka_restore_scan,
 	.restore_plan = hs_kafka_restore_plan,
 	.restore_apply = hs_kafka_restore_apply,
 	.restore_release = hs_kafka_restore_release,

@@ -152,6 +152,7 @@ enum hs_kafka_method hs_kafka_decide(const hs_kafka_part_in *in, int64_t *target
 const char *hs_kafka_method_name(enum hs_kafka_method m);
 
 /* The restore hooks (restore/kafka.c). */
+int hs_kafka_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 int hs_kafka_restore_plan(hs_restore *r, hs_error *e);
 int hs_kafka_restore_apply(hs_restore *r, hs_error *e);
 void hs_kafka_restore_release(hs_restore *r);

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "digest.h"
+#include "log.h"
 #include "tar.h"
 
 #define HS_RD_INDEX_MAGIC 0x184D2A5Eu
@@ -779,6 +780,7 @@ int hs_reader_open(hs_reader **out, const char *path, hs_error *e)
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot open '%s'", path);
 		goto out;
 	}
+	hs_debug(NULL, "reading '%s'", path);   /* one line per pass over an archive */
 	if (fstat(r->fd, &st) || !S_ISREG(st.st_mode)) {
 		hs_err(e, HS_EXIT_FAILURE, "cannot read '%s': not a regular file", path);
 		goto out;

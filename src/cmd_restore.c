@@ -5,7 +5,7 @@
  *   1. the whole archive is verified (checksums, header, manifest, entry
  *      list) before any target is reached: a bad archive changes nothing
  *      anywhere.  The pass that verifies it also hands the sources that
- *      plan from their entries (redis) those entries as it reads them
+ *      plan from their entries (kafka, redis, k8s) those entries as it reads them
  *      (src/restore_scan.c), so their plans need no pass of their own;
  *      an error found before the archive is known good yields to the
  *      archive's own error, if it has one;
