@@ -79,8 +79,10 @@ int hs_k8s_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent
 }
 
 /*
- * Load every archive entry whose name starts with prefix and ends in
- * ".json" into *out (entry name -> parsed JSON).
+ * Verify the whole archive and, in the same pass, load every entry whose
+ * name starts with prefix and ends in ".json" into *out (entry name ->
+ * parsed JSON).  An entry that is not JSON is reported only once the rest
+ * of the archive verified: a damaged archive's own error comes first.
  */
 int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_error *e)
 {
@@ -89,9 +91,11 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 	hs_buf b = HS_BUF_INIT;
 	json_t *all = json_object();
 	char chunk[65536];
+	hs_error bad;
 	int n, ret = -1;
 
 	*out = NULL;
+	hs_error_init(&bad);
 	if (hs_reader_open(&rd, path, e) < 0)
 		goto out;
 	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
@@ -100,7 +104,8 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 		json_t *doc;
 		ssize_t k;
 
-		if (strncmp(ent.name, prefix, strlen(prefix)) || len < 5 || strcmp(ent.name + len - 5, ".json"))
+		if (bad.code || strncmp(ent.name, prefix, strlen(prefix)) || len < 5 ||
+		    strcmp(ent.name + len - 5, ".json"))
 			continue;
 		hs_buf_reset(&b);
 		while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
@@ -109,13 +114,17 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 			goto out;
 		doc = json_loadb(b.data ? b.data : "", b.len, 0, &je);
 		if (!doc) {
-			hs_err(e, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent.name, path, je.text);
-			goto out;
+			hs_err(&bad, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent.name, path, je.text);
+			continue;
 		}
 		json_object_set_new(all, ent.name, doc);
 	}
 	if (n < 0)
 		goto out;
+	if (bad.code) {
+		*e = bad;
+		goto out;
+	}
 	*out = all;
 	all = NULL;
 	ret = 0;

@@ -107,8 +107,9 @@ json_t *hs_k8s_rollback_annotations(const json_t *deploy, const json_t *rs);
 bool hs_k8s_selected(const char *const *names, size_t n, const char *name, bool empty_means_all);
 
 /*
- * Every archive entry under prefix ending in ".json", parsed: a new object
- * entry name -> JSON (restore/k8s.c; for restore and rollback).
+ * The archive verified whole and, in the same pass, every entry under
+ * prefix ending in ".json", parsed: a new object entry name -> JSON
+ * (restore/k8s.c; for rollback).
  */
 int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_error *e);
 

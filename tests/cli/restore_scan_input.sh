@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # restore reads the Kafka groups and the Kubernetes ConfigMaps in the same
 # pass that verifies the archive (src/restore_scan.c), not in a pass of their
-# own: a malformed one is exit 65 naming the entry, before any target is
+# own, and rollback its namespace's entries (restore/k8s.c): a malformed one is exit 65 naming the entry, before any target is
 # contacted; when an entry after it is corrupt too, the archive's own error
 # wins: exit 4 naming the corrupt entry in one line, no plan printed.  A good
 # archive is read twice in all: its manifest, then the verifying pass (the
 # debug log's "reading" lines), however many of kafka, redis and k8s are
-# restored.  The targets are closed ports; no peer is needed.
+# restored; by rollback once.  The targets are closed ports; no peer is needed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -75,4 +75,20 @@ archive_wins k8s
 cm='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1","namespace":"ns1"},"data":{"a":"1"}}'
 mk_archive "$tmp/k8s-good.tar.zst" "k8s/ns1/configmaps/cm1.json=$cm" 'zz/late.txt=late-entry'
 passes "$tmp/k8s-good.tar.zst" --only k8s
+
+# rollback: one pass verifies the archive and loads the namespace's entries
+dep='{"metadata":{"name":"web","namespace":"ns1","annotations":{"deployment.kubernetes.io/revision":"2"}},"spec":{"template":{}}}'
+rev='{"revision":1,"template":{},"configmaps":[],"current":false}'
+mk_archive "$tmp/rb.tar.zst" "k8s/ns1/deployments/web.json=$dep" "k8s/ns1/deployments/web/revisions/1.json=$rev" \
+	'zz/late.txt=late-entry'
+expect_exit 3 "$HIVESNAP" rollback "$tmp/rb.tar.zst" --deployment ns1/web --revision 1 --log-level debug
+expect_stderr_match "API server 'https://127.0.0.1:1'"
+[[ $(grep -c "msg=\"reading '$tmp/rb.tar.zst'\"" "$tmp/err") == 1 ]] ||
+	fail "rollback read the archive other than once: $(grep "reading '" "$tmp/err")"
+mk_archive "$tmp/rb-bad.tar.zst" 'k8s/ns1/deployments/web/revisions/1.json={"revision":' 'zz/late.txt=late-entry'
+expect_exit 65 "$HIVESNAP" rollback "$tmp/rb-bad.tar.zst" --deployment ns1/web --revision 1
+expect_stderr_match "^hivesnap: rollback 'ns1/web': cannot read 'k8s/ns1/deployments/web/revisions/1.json' in '.*': not JSON"
+corrupt "$tmp/rb-bad.tar.zst" "$tmp/rb-late.tar.zst"
+expect_exit 4 "$HIVESNAP" rollback "$tmp/rb-late.tar.zst" --deployment ns1/web --revision 1
+archive_wins rollback
 echo PASS
