@@ -112,6 +112,11 @@ static int hs_kr_parse_group(const char *entry, const json_t *doc, hs_kr_group *
 	return 0;
 }
 
+static int hs_kr_no_target(hs_error *e)
+{
+	return hs_err(e, HS_EXIT_USAGE, "no kafka target: give --to-kafka BROKERS or configure kafka in the profile");
+}
+
 /*
  * Keep one kafka/groups/<group>.json entry (the reader is positioned at
  * its data) in st, unless --include/--exclude leave the group out.
@@ -166,8 +171,12 @@ int hs_kafka_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *e
 {
 	size_t len = strlen(ent->name);
 
-	if (!r->state)
+	if (!r->state) {
+		/* no target is a usage error, before anything the entries say */
+		if (!r->opts->to_kafka && !(r->profile && r->profile->kafka))
+			return hs_kr_no_target(e);
 		r->state = hs_xcalloc(1, sizeof(hs_kr_state));
+	}
 	if (strncmp(ent->name, "kafka/groups/", 13) || len < 5 || strcmp(ent->name + len - 5, ".json"))
 		return 0;
 	return hs_kr_load_entry(r, r->state, rd, ent->name, e);
@@ -404,7 +413,7 @@ int hs_kafka_restore_plan(hs_restore *r, hs_error *e)
 
 	r->state = NULL;   /* st is the plan's until it succeeds */
 	if (!r->opts->to_kafka && !pk) {
-		hs_err(e, HS_EXIT_USAGE, "no kafka target: give --to-kafka BROKERS or configure kafka in the profile");
+		hs_kr_no_target(e);
 		goto out;
 	}
 	st->brokers = hs_xstrdup(r->opts->to_kafka ? r->opts->to_kafka : pk->brokers);

@@ -27,3 +27,6 @@ printf 'name: nokafka\nredis:\n  uri: redis://127.0.0.1:1/0\n' >"$tmp/p.yaml"
 mk_archive "$tmp/good.tar.zst" "kafka/groups/g1.json=$good"
 expect_exit 64 "$HIVESNAP" restore "$tmp/good.tar.zst" --only kafka -p "$tmp/p.yaml"
 expect_stderr_match "no kafka target: give --to-kafka BROKERS or configure kafka in the profile"
+# ... also when a group in the archive is malformed: the usage error first
+expect_exit 64 "$HIVESNAP" restore "$tmp/notjson.tar.zst" --only kafka -p "$tmp/p.yaml"
+expect_stderr_match "no kafka target: give --to-kafka BROKERS or configure kafka in the profile"
