@@ -380,6 +380,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			snprintf(why, sizeof(why), "%s", e->msg);
 			hs_err(e, HS_EXIT_FAILURE, "archive '%s' written, but pruning failed: %s", path.data, why);
 			rc = -1;
+			/* the report still names the archive, with the run's real exit code */
+			json_object_set_new(report, "exit_code", json_integer(e->code));
 		}
 		json_array_foreach(json_object_get(pr, "archives"), k, a) {
 			const char *name = json_string_value(json_object_get(a, "name"));

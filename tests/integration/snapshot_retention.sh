@@ -16,8 +16,10 @@ rcli=redis-cli
 [[ -n ${PEERS_BIN:-} && -x $PEERS_BIN/redis-cli ]] && rcli=$PEERS_BIN/redis-cli
 cli() { "$rcli" -h "$host" -p "$port" -n 12 "$@"; }
 [[ $(cli ping) == PONG ]] || fail "redis at $hostport does not answer"
+. "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 work=$(mktemp -d)
-trap 'cli del hs-sched:a >/dev/null || true; rm -rf "$work"' EXIT
+stuck=
+trap 'cli del hs-sched:a >/dev/null || true; [[ -z $stuck ]] || chattr -i "$stuck"; rm -rf "$work"' EXIT
 cli set hs-sched:a 1 >/dev/null
 printf 'name: itkeep\nredis:\n  uri: redis://%s/12\n  dbs:\n    - db: 12\n      patterns: ["hs-sched:*"]\n' "$hostport" >"$work/p.yaml"
 d=$work/backups
@@ -48,6 +50,26 @@ assert [x["name"] for x in l] == [new, "itkeep-20260102T000000Z.tar.zst"], l
 assert l[0]["sources"] == {"redis": "ok"} and l[0]["profile"] == "itkeep", l[0]
 PY
 echo "ok: snapshot --keep-last 2 keeps the new archive and the newest old one, prunes the rest and the partial one"
+validate_json snapshot.schema.json "$work/out.json"
+
+# pruning fails (an old archive made immutable: unlink gets EPERM, even as
+# root): the new archive stays, exit 3 with one line saying so, and the
+# --json report names the archive with that exit code
+stuck=$d/itkeep-20260102T000000Z.tar.zst
+chattr +i "$stuck" || { stuck=; fail "cannot make an archive immutable (chattr +i: needs ext4/xfs under TMPDIR and CAP_LINUX_IMMUTABLE)"; }
+rc=0
+sleep 1.1   # archive names carry the second: not the first run's name again
+"$HIVESNAP" snapshot -p "$work/p.yaml" --only redis --output-dir "$d" --keep-last 1 --json >"$work/out.json" 2>"$work/err" || rc=$?
+[[ $rc == 3 ]] || fail "snapshot with a failing prune exited $rc, want 3: $(cat "$work/err")"
+[[ $(tail -1 "$work/err") == "hivesnap: archive '"*"' written, but pruning failed: cannot remove archive '$stuck': Operation not permitted" ]] ||
+	fail "error line: $(tail -1 "$work/err")"
+validate_json snapshot.schema.json "$work/out.json"
+new=$(jq -r .archive "$work/out.json")
+[[ $(jq -r .exit_code "$work/out.json") == 3 && -f $new ]] || fail "report: $(cat "$work/out.json")"
+"$HIVESNAP" verify "$new" >/dev/null || fail "the archive written before the failed prune does not verify"
+chattr -i "$stuck"
+stuck=
+echo "ok: a failed prune: exit 3, the archive kept and verified, the --json report says exit 3"
 
 rc=0
 "$HIVESNAP" snapshot -q -p "$work/p.yaml" --only redis -o "$work/x.tar.zst" --keep-daily 1 2>"$work/err" || rc=$?
