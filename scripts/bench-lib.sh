@@ -41,8 +41,9 @@ bench_load() {
 	cut -d' ' -f1 /proc/loadavg
 }
 
-# CPU seconds (user + system) process $1 has used so far
+# CPU seconds (user + system) process $1 has used so far; a gone process stops the script
 bench_proc_cpu() {
+	[[ -r /proc/$1/stat ]] || { echo "bench: the server process $1 is gone (restarted?)" >&2; exit 3; }
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
@@ -50,13 +51,19 @@ bench_measure() {
 	local name=$1 s0=-
 	shift
 	bench_load >>"$BENCH_WORK/load"
-	[[ -n ${BENCH_SERVER_PID:-} ]] && s0=$(bench_proc_cpu "$BENCH_SERVER_PID")
+	if [[ -n ${BENCH_SERVER_PID:-} ]]; then
+		s0=$(bench_proc_cpu "$BENCH_SERVER_PID") || exit 3
+	fi
 	/usr/bin/time -f '%e %U %S %M' -o "$BENCH_WORK/time.out" "$@" >/dev/null 2>"$BENCH_WORK/err" || {
 		echo "bench: $name failed: $*" >&2
 		tail -5 "$BENCH_WORK/err" >&2
 		exit 3
 	}
-	awk -v s0="$s0" -v s1="$([[ $s0 == - ]] && echo - || bench_proc_cpu "$BENCH_SERVER_PID")" \
+	local s1=-
+	if [[ $s0 != - ]]; then
+		s1=$(bench_proc_cpu "$BENCH_SERVER_PID") || exit 3
+	fi
+	awk -v s0="$s0" -v s1="$s1" \
 		'{ printf "%s %.2f %s %s\n", $1, $2 + $3, $4, (s0 == "-" ? "-" : sprintf("%.2f", s1 - s0)) }' \
 		"$BENCH_WORK/time.out" >>"$BENCH_WORK/$name.t"
 	bench_load >>"$BENCH_WORK/load"

@@ -189,15 +189,16 @@ if want redis; then
 	# redis-dump-go starts with SELECT 0: restore into db 9 instead
 	sed -i '5s/^0\r$/9\r/' "$w/d.resp"
 	# the restores also record the Redis server's CPU (BENCH_SERVER_PID) and
-	# hivesnap's two phases from its log: the verifying pass (verify + plan)
-	# and the apply
+	# hivesnap's phases from its debug log: the verifying pass (the archive
+	# verified and the records scanned, no connection), the apply, the plan
+	# (connect, DBSIZE, EXISTS unless the db is empty, the key spool read back)
 	export BENCH_SERVER_PID
 	BENCH_SERVER_PID=$(cat "$HIVESNAP_PEERS_RUN/redis/redis.pid")
 	for i in $(seq "$runs"); do
 		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
 		bench_measure hs_rr "$hs" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute --log-level debug
 		phase() { sed -n "s/.*msg=\"$1 in \([0-9.]*\) s\"/\1/p" "$w/err"; }
-		echo "$(phase 'archive verified') $(phase applied)" >>"$w/hs_rr_phases.t"
+		echo "$(phase 'archive verified') $(phase applied) $(phase planned)" >>"$w/hs_rr_phases.t"
 		hk=$("$rcli" -p "$rport" -n 9 dbsize)
 		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
 		bench_measure rdg_r sh -c "'$rcli' -p $rport --pipe <'$w/d.resp'"
@@ -217,7 +218,7 @@ if want redis; then
 		echo
 		echo "Keys restored: hivesnap $hk of $keys, redis-cli --pipe $rk (redis-dump-go skips streams)."
 		echo
-		echo "Where the restores' time goes (medians): the Redis server used $(bench_median hs_rr 4) s of CPU for hivesnap's commands and $(bench_median rdg_r 4) s for redis-cli --pipe's. hivesnap's verifying pass (the archive verified whole and the plan made, before any connection) took $(bench_median hs_rr_phases 1) s, its apply $(bench_median hs_rr_phases 2) s: apply / --pipe $(bench_ratio "$(bench_median hs_rr_phases 2)" "$(bench_median rdg_r 1)") by wall time."
+		echo "Where the restores' time goes (medians): the Redis server used $(bench_median hs_rr 4) s of CPU for hivesnap's commands and $(bench_median rdg_r 4) s for redis-cli --pipe's. hivesnap's verifying pass (the archive verified whole and its records scanned, before any connection) took $(bench_median hs_rr_phases 1) s, its plan (connect, DBSIZE, the key spool read back) $(bench_median hs_rr_phases 3) s, its apply $(bench_median hs_rr_phases 2) s: apply / --pipe $(bench_ratio "$(bench_median hs_rr_phases 2)" "$(bench_median rdg_r 1)") by wall time."
 		load_note
 	} >"$results/redis.md"
 fi

@@ -260,10 +260,12 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	for (i = 0; i < nsrc; i++) {
 		if (ops[i]->restore_scan && serr[i].code)
 			*e = serr[i];
+		t0 = hs_mono_ms();
 		if ((ops[i]->restore_scan && serr[i].code) || ops[i]->restore_plan(&rs[i], e)) {
 			hs_err_prefix(e, "%s: preflight", ops[i]->name);
 			goto out; /* nothing applied anywhere */
 		}
+		hs_debug(ops[i]->name, "planned in %.2f s", (double)(hs_mono_ms() - t0) / 1000.0);
 	}
 
 	/* 3. the plans */
