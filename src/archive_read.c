@@ -780,7 +780,7 @@ int hs_reader_open(hs_reader **out, const char *path, hs_error *e)
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot open '%s'", path);
 		goto out;
 	}
-	hs_debug(NULL, "reading '%s'", path);   /* one line per pass over an archive */
+	hs_debug(NULL, "reading '%s'", path);   /* one line each time an archive is opened */
 	if (fstat(r->fd, &st) || !S_ISREG(st.st_mode)) {
 		hs_err(e, HS_EXIT_FAILURE, "cannot read '%s': not a regular file", path);
 		goto out;

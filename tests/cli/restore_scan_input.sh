@@ -47,7 +47,8 @@ expect_exit 4 "$HIVESNAP" restore "$tmp/kafka-late.tar.zst" --only kafka --to-ka
 archive_wins kafka
 good='{"group":"g1","state":"Empty","simple":true,"members":[],"offsets_time_ms":1,"offsets":[{"topic":"t","partition":0,"offset":5,"metadata":"","log_start":0,"log_end":9,"lag":4,"timestamp_offset":4,"timestamp_ms":null}]}'
 mk_archive "$tmp/kafka-good.tar.zst" "kafka/groups/g1.json=$good" 'zz/late.txt=late-entry'
-passes "$tmp/kafka-good.tar.zst" --only kafka --to-kafka 127.0.0.1:1
+printf 'name: scan\nkafka:\n  brokers: "127.0.0.1:1"\n  timeout_ms: 1000\n' >"$tmp/kafka.yaml"
+passes "$tmp/kafka-good.tar.zst" --only kafka -p "$tmp/kafka.yaml"
 
 # Kubernetes: the API server is a closed port
 cat >"$tmp/kubeconfig" <<'KC'
@@ -75,6 +76,10 @@ archive_wins k8s
 cm='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm1","namespace":"ns1"},"data":{"a":"1"}}'
 mk_archive "$tmp/k8s-good.tar.zst" "k8s/ns1/configmaps/cm1.json=$cm" 'zz/late.txt=late-entry'
 passes "$tmp/k8s-good.tar.zst" --only k8s
+# kafka, redis and k8s together: still one verifying pass for all three
+mk_archive "$tmp/all.tar.zst" "kafka/groups/g1.json=$good" \
+	'redis/db0.jsonl={"key":"a","type":"string","expire_at_ms":null,"value":"x"}' "k8s/ns1/configmaps/cm1.json=$cm"
+passes "$tmp/all.tar.zst" --only kafka,redis,k8s -p "$tmp/kafka.yaml" --to-redis redis://127.0.0.1:1/0
 
 # rollback: one pass verifies the archive and loads the namespace's entries
 dep='{"metadata":{"name":"web","namespace":"ns1","annotations":{"deployment.kubernetes.io/revision":"2"}},"spec":{"template":{}}}'

@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 . "$(dirname "${BASH_SOURCE[0]}")/validate_json.bash"
 ok() { echo "ok: $*"; }
 : "${HIVESNAP:?}"
-. "$(dirname "$0")/private_redis.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/private_redis.bash"
 private_redis_init 26291
 
 # start: the private server, its data kept in an AOF fsynced on every write
@@ -60,8 +60,8 @@ set +e
 wait $rpid
 rc=$?
 set -e
-validate_json restore.schema.json "$work/r1.json"
 [[ $rc == 3 ]] || fail "restore with the server killed: exit $rc, want 3: $(cat "$work/r1.err")"
+validate_json restore.schema.json "$work/r1.json"
 grep -q 'redis' "$work/r1.err" || fail "the error does not name redis: $(cat "$work/r1.err")"
 jq -e '.sources[0].source == "redis" and .sources[0].status == "failed" and .exit_code == 3' "$work/r1.json" >/dev/null ||
 	fail "report: $(jq -c '.sources[0] | {source, status}' "$work/r1.json")"

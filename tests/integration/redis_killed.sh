@@ -6,7 +6,7 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}"
-. "$(dirname "$0")/private_redis.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/private_redis.bash"
 private_redis_init 26391
 
 start() {

@@ -7,7 +7,7 @@
 set -euo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 : "${HIVESNAP:?}"
-. "$(dirname "$0")/private_redis.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/private_redis.bash"
 snap=
 private_redis_on_exit() { [[ -z $snap ]] || kill -9 "$snap" 2>/dev/null; }
 private_redis_init 26591
