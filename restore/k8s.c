@@ -45,6 +45,38 @@ static hs_k8s_rstate *hs_k8s_rstate_new(void)
 	return st;
 }
 
+/* A "<prefix>...json" entry name. */
+static bool hs_k8s_json_under(const char *name, const char *prefix)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(name, prefix, strlen(prefix)) && len >= 5 && !strcmp(name + len - 5, ".json");
+}
+
+/*
+ * The current entry of rd, parsed into *doc: 0; -1 when the reader failed
+ * (its error, the archive's, in e); 1 when it is not JSON (exit 65 in e).
+ */
+static int hs_k8s_entry_json(hs_reader *rd, const char *name, const char *path, json_t **doc, hs_error *e)
+{
+	hs_buf b = HS_BUF_INIT;
+	char chunk[65536];
+	json_error_t je;
+	ssize_t k;
+
+	while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
+		hs_buf_add(&b, chunk, (size_t)k);
+	*doc = k < 0 ? NULL : json_loadb(b.data ? b.data : "", b.len, 0, &je);
+	hs_buf_release(&b);
+	if (k < 0)
+		return -1;
+	if (!*doc) {
+		hs_err(e, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", name, path, je.text);
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * The verifying pass of restore offers every entry (src/restore_scan.c):
  * the ConfigMaps (k8s/<ns>/configmaps/<name>.json) are kept as the archive
@@ -53,27 +85,14 @@ static hs_k8s_rstate *hs_k8s_rstate_new(void)
 int hs_k8s_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
 	hs_k8s_rstate *st = r->state;
-	size_t len = strlen(ent->name);
-	hs_buf b = HS_BUF_INIT;
-	char chunk[65536];
-	json_error_t je;
 	json_t *doc;
-	ssize_t k;
 
 	if (!st)
 		r->state = st = hs_k8s_rstate_new();
-	if (strncmp(ent->name, "k8s/", 4) || !strstr(ent->name, "/configmaps/") || len < 5 ||
-	    strcmp(ent->name + len - 5, ".json"))
+	if (!hs_k8s_json_under(ent->name, "k8s/") || !strstr(ent->name, "/configmaps/"))
 		return 0;
-	while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
-		hs_buf_add(&b, chunk, (size_t)k);
-	doc = k < 0 ? NULL : json_loadb(b.data ? b.data : "", b.len, 0, &je);
-	hs_buf_release(&b);
-	if (k < 0)
+	if (hs_k8s_entry_json(rd, ent->name, r->archive_path, &doc, e))
 		return -1;
-	if (!doc)
-		return hs_err(e, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent->name, r->archive_path,
-			      je.text);
 	json_object_set_new(st->cms, ent->name, doc);
 	return 0;
 }
@@ -88,9 +107,7 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 {
 	hs_reader *rd = NULL;
 	hs_reader_entry ent;
-	hs_buf b = HS_BUF_INIT;
-	json_t *all = json_object();
-	char chunk[65536];
+	json_t *all = json_object(), *doc;
 	hs_error bad;
 	int n, ret = -1;
 
@@ -99,25 +116,15 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 	if (hs_reader_open(&rd, path, e) < 0)
 		goto out;
 	while ((n = hs_reader_next(rd, &ent, e)) > 0) {
-		size_t len = strlen(ent.name);
-		json_error_t je;
-		json_t *doc;
-		ssize_t k;
-
-		if (bad.code || strncmp(ent.name, prefix, strlen(prefix)) || len < 5 ||
-		    strcmp(ent.name + len - 5, ".json"))
+		if (bad.code || !hs_k8s_json_under(ent.name, prefix))
 			continue;
-		hs_buf_reset(&b);
-		while ((k = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
-			hs_buf_add(&b, chunk, (size_t)k);
-		if (k < 0)
+		n = hs_k8s_entry_json(rd, ent.name, path, &doc, &bad);
+		if (n < 0) {
+			*e = bad;   /* the reader's error */
 			goto out;
-		doc = json_loadb(b.data ? b.data : "", b.len, 0, &je);
-		if (!doc) {
-			hs_err(&bad, HS_EXIT_DATA, "cannot read '%s' in '%s': not JSON: %s", ent.name, path, je.text);
-			continue;
 		}
-		json_object_set_new(all, ent.name, doc);
+		if (n == 0)
+			json_object_set_new(all, ent.name, doc);
 	}
 	if (n < 0)
 		goto out;
@@ -130,7 +137,6 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 	ret = 0;
 out:
 	json_decref(all);
-	hs_buf_release(&b);
 	hs_reader_free(rd);
 	return ret;
 }
