@@ -14,7 +14,11 @@ packages=(
 	libmongoc-dev libbson-dev libhiredis-dev librdkafka-dev libzstd-dev zstd
 	libcurl4-openssl-dev libyaml-dev libjansson-dev libssl-dev libcmocka-dev
 	redis-server redis-tools prometheus prometheus-alertmanager
-	python3 python3-jsonschema jq time file procps psmisc iproute2 clang man-db dpkg-dev
+	python3 python3-jsonschema python3-yaml jq time file procps e2fsprogs systemd man-db dpkg-dev
+	# clang only recommends its sanitizer and libFuzzer runtimes, and
+	# --no-install-recommends leaves them out: the fuzz targets do not link
+	clang libclang-rt-14-dev
+	valgrind debootstrap
 )
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
