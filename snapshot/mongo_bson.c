@@ -61,12 +61,14 @@ int hs_bson_check(const uint8_t *d, size_t len, const char **why, size_t *at)
 			bad = "a NUL type byte before the end of its document";
 			goto out;
 		}
-		k = memchr(d + p + 1, 0, end - p - 1);
-		if (!k) {
+		/* keys are short: a loop beats a memchr() call */
+		for (q = p + 1; q < end && d[q]; q++)
+			;
+		if (q == end) {
 			bad = "an element's key does not end inside its document";
 			goto out;
 		}
-		q = (size_t)(k - d) + 1;   /* the value */
+		q++;                       /* the value */
 		avail = end - q;           /* bytes the value may take */
 		switch (t) {
 		case 0x06: /* undefined */

@@ -8,8 +8,9 @@
  * exit 4, after the bytes already written (a stream cannot be taken back).
  *
  * --json renders a .bson entry as canonical Extended JSON, one document per
- * line, reading one document at a time; other entries are printed as they
- * are.
+ * line, reading one document at a time through the .bson reading restore
+ * and diff use (snapshot/mongo_bson.h): bad BSON is exit 65, as there;
+ * other entries are printed as they are.
  */
 #include <bson/bson.h>
 #include <errno.h>
@@ -23,6 +24,8 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "linereader.h"
+#include "mongo_bson.h"
 
 const char hs_cmd_cat_usage[] =
 	"usage: hivesnap cat ARCHIVE ENTRY [--json]\n\n"
@@ -35,11 +38,9 @@ const char hs_cmd_cat_usage[] =
 	"           are\n\n"
 	"Exit: 0 ok, 3 no such entry or cannot read the file or write stdout,\n"
 	"4 not a hivesnap archive, corrupt entry or checksum mismatch, 64 usage,\n"
-	"65 newer format version.\n";
+	"65 newer format version, or (--json) a .bson entry that is not valid BSON.\n";
 
 #define HS_CAT_CHUNK (64 * 1024)
-/* The largest BSON document MongoDB stores is 16 MiB; allow some margin. */
-#define HS_CAT_BSON_MAX (16 * 1024 * 1024 + 16 * 1024)
 
 /* Write n bytes to out; a failed write is exit 3. */
 static int hs_cat_write(FILE *out, const void *p, size_t n, hs_error *e)
@@ -67,94 +68,68 @@ out:
 }
 
 /*
- * Read exactly n bytes of the current entry into p.  Returns 1 when done,
- * 0 when the entry ended before the first byte (its end: checksum checked),
- * or -1; an entry that ends part way is corrupt.
- */
-static int hs_cat_read_exact(hs_reader *r, void *p, size_t n, const char *name, uint64_t off,
-			     hs_error *e)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t k = hs_reader_read(r, (char *)p + got, n - got, e);
-
-		if (k < 0)
-			return -1;
-		if (k == 0) {
-			if (got == 0)
-				return 0;
-			return hs_err(e, HS_EXIT_INTEGRITY,
-				      "cannot read '%s': truncated BSON document at offset %llu", name,
-				      (unsigned long long)off);
-		}
-		got += (size_t)k;
-	}
-	return 1;
-}
-
-/*
  * Render the current .bson entry as canonical Extended JSON, one document
- * per line.  Only one document is held in memory at a time.
+ * per line, read through the one .bson reading (mongo_bson.h): only one
+ * document is held in memory at a time.  Bad BSON is exit 65, after the
+ * documents before it were printed; a document that is good BSON but that
+ * libbson cannot write as Extended JSON (a key or string that is not
+ * UTF-8) is 65 too.
  */
 static int hs_cat_bson(hs_reader *r, FILE *out, const char *name, hs_error *e)
 {
-	uint8_t *doc = NULL;
-	size_t cap = 0;
-	uint64_t off = 0;
+	hs_linereader *lr = hs_lr_new(hs_bson_entry_read, r, 0);
+	hs_bson_stream s;
+	const uint8_t *doc;
+	uint32_t len;
 	int rc = -1, k;
 
-	for (;;) {
-		uint8_t lenb[4];
-		uint32_t len;
+	hs_bson_stream_init(&s, lr, name);
+	while ((k = hs_bson_stream_next(&s, &doc, &len, e)) == 1) {
 		bson_t b;
-		char *json;
-		size_t jlen;
+		char *json = NULL;
+		size_t jlen = 0;
 
-		k = hs_cat_read_exact(r, lenb, 4, name, off, e);
-		if (k < 0)
-			goto out;
-		if (k == 0)
-			break;
-		len = (uint32_t)lenb[0] | (uint32_t)lenb[1] << 8 | (uint32_t)lenb[2] << 16 |
-		      (uint32_t)lenb[3] << 24;
-		if (len < 5 || len > HS_CAT_BSON_MAX) {
-			hs_err(e, HS_EXIT_INTEGRITY,
-			       "cannot read '%s': corrupt BSON document at offset %llu (length %u)", name,
-			       (unsigned long long)off, len);
-			goto out;
-		}
-		if (cap < len) {
-			doc = hs_xrealloc(doc, len);
-			cap = len;
-		}
-		memcpy(doc, lenb, 4);
-		k = hs_cat_read_exact(r, doc + 4, len - 4, name, off, e);
-		if (k < 0)
-			goto out;
-		if (k == 0) {
-			hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': truncated BSON document at offset %llu",
-			       name, (unsigned long long)off);
-			goto out;
-		}
-		json = NULL;
 		if (bson_init_static(&b, doc, len))
 			json = bson_as_canonical_extended_json(&b, &jlen);
 		if (!json) {
-			hs_err(e, HS_EXIT_INTEGRITY, "cannot read '%s': corrupt BSON document at offset %llu",
-			       name, (unsigned long long)off);
+			hs_err(e, HS_EXIT_DATA, "cannot render document %llu of '%s' (at byte %llu) as Extended JSON: a key or string is not UTF-8",
+			       (unsigned long long)s.docno, name, (unsigned long long)(s.off - len));
 			goto out;
 		}
 		k = hs_cat_write(out, json, jlen, e) || hs_cat_write(out, "\n", 1, e);
 		bson_free(json);
 		if (k)
 			goto out;
-		off += len;
 	}
-	rc = 0;
+	if (k == 0)
+		rc = 0;
 out:
-	free(doc);
+	hs_lr_free(lr);
 	return rc;
+}
+
+/*
+ * After bad data in an entry: read the rest of it, and without an index
+ * the rest of the archive, so that a damaged archive is reported as such
+ * (exit 4) rather than as the bad data its damage produced.  e is replaced
+ * only by such an error.
+ */
+static void hs_cat_integrity_first(hs_reader *r, bool index, hs_error *e)
+{
+	char buf[HS_CAT_CHUNK];
+	hs_reader_entry ent;
+	hs_error ie;
+	ssize_t n;
+	int k = 0;
+
+	hs_error_init(&ie);
+	while ((n = hs_reader_read(r, buf, sizeof(buf), &ie)) > 0)
+		;
+	if (n == 0 && !index)
+		while ((k = hs_reader_next(r, &ent, &ie)) == 1)
+			;
+	if (n < 0 || k < 0)
+		*e = ie;
 }
 
 /* Is name listed in the manifest (index) or one of the two trailing entries? */
@@ -242,10 +217,13 @@ int hs_cmd_cat(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		if (strcmp(ent.name, name) != 0)
 			continue;
 		found = true;
-		if (ctx->json && hs_cat_is_bson(name))
+		if (ctx->json && hs_cat_is_bson(name)) {
 			k = hs_cat_bson(r, ctx->out, name, e);
-		else
+			if (k && e->code == HS_EXIT_DATA)
+				hs_cat_integrity_first(r, index != NULL, e);
+		} else {
 			k = hs_cat_copy(r, ctx->out, e);
+		}
 		if (k)
 			goto out;
 		/*

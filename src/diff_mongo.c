@@ -5,7 +5,11 @@
  * (find with sort {_id: 1}, docs/mongo.md), so one streaming merge finds
  * the documents only in A (removed), only in B (added) and in both with
  * different bytes (changed, with the top-level fields that differ).
- * Only the current document of each side is held in memory.
+ * Only the current document of each side is held in memory.  Documents
+ * are taken through the one .bson reading restore and cat use
+ * (snapshot/mongo_bson.h): framed and checked whole by a lean walk (not
+ * bson_validate(), whose visitors were 40% of diff's time), so bad BSON
+ * is HS_EXIT_DATA naming the document and its byte.
  *
  * The collection's .metadata.json (options, indexes) is compared field by
  * field with hs_diff_json_walk (diff_k8s.c), indexes matched by name.
@@ -26,8 +30,7 @@
 #include "buf.h"
 #include "diff.h"
 #include "linereader.h"
-
-#define HS_MDIFF_MAX_DOC (48 * 1024 * 1024)
+#include "mongo_bson.h"
 
 /*
  * One side of the merge: its reader, current document (in the reader's
@@ -36,7 +39,7 @@
  * moves on) into a one-field document {_id} whose buffer is reused.
  */
 typedef struct hs_mdiff_side {
-	hs_linereader *lr;
+	hs_bson_stream bs;   /* over the side's line reader */
 	unsigned long docno;
 	const uint8_t *doc;  /* current document (valid when have) */
 	uint32_t len;
@@ -216,46 +219,29 @@ static void hs_mdiff_keep_id(hs_mdiff_side *s)
 	(void)(bson_iter_init_from_data(&s->previd, s->prev, n) && bson_iter_next(&s->previd));
 }
 
-/* Take the next document of a side in s->doc (s->have false at the end). */
+/*
+ * Take the next document of a side in s->doc (s->have false at the end),
+ * through the one .bson reading (mongo_bson.h: framed and checked whole;
+ * bad BSON is HS_EXIT_DATA naming the document and its byte).
+ */
 static int hs_mdiff_next(hs_mdiff_side *s, const char *name, const char *which, hs_error *e)
 {
-	const char *p;
-	const uint8_t *hdr;
-	size_t n;
-	uint32_t len;
+	int k;
 
 	if (s->have)
 		hs_mdiff_keep_id(s);
 	s->have = false;
 	s->len = 0;
-	if (hs_lr_peek(s->lr, 4, &p, &n, e))
-		return hs_err_prefix(e, "cannot diff '%s'", name);
-	if (n == 0)
+	k = hs_bson_stream_next(&s->bs, &s->doc, &s->len, e);
+	if (k < 0)
+		return e->code == HS_EXIT_DATA ? hs_err_prefix(e, "cannot diff %s", which)
+					       : hs_err_prefix(e, "cannot diff '%s'", name);
+	if (k == 0)
 		return 0;
-	s->docno++;
-	if (n != 4)
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is truncated", name,
-			      which, s->docno);
-	hdr = (const uint8_t *)p;
-	len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-	if (len < 5 || len > HS_MDIFF_MAX_DOC)
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has a bad length %u",
-			      name, which, s->docno, len);
-	if (hs_lr_take(s->lr, len, &p, &n, e))
-		return hs_err_prefix(e, "cannot diff '%s'", name);
-	if (n != len)
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is truncated", name,
-			      which, s->docno);
-	s->doc = (const uint8_t *)p;
-	s->len = len;
-	/*
-	 * No bson_validate() (it was 40% of the time): the entry's checksum was
-	 * verified, and bson_iter checks every length it follows, so a damaged
-	 * document stops iteration instead of reading out of bounds.
-	 */
-	if (s->doc[len - 1] != 0 || !hs_mdiff_id(s->doc, len, &s->id))
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has no _id or is not BSON",
-			      name, which, s->docno);
+	s->docno = s->bs.docno;
+	if (!hs_mdiff_id(s->doc, s->len, &s->id))
+		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu has no _id", name, which,
+			      s->docno);
 	if (s->docno > 1 && hs_mdiff_value_cmp(&s->previd, &s->id) >= 0)
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: document %lu is not sorted by _id",
 			      name, which, s->docno);
@@ -337,8 +323,11 @@ static void hs_mdiff_item(json_t *out, const hs_diff_opts *opts, const char *cha
 int hs_diff_mongo_lr(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
 		     json_t *out, hs_error *e)
 {
-	hs_mdiff_side sa = { .lr = a }, sb = { .lr = b };
+	hs_mdiff_side sa = { .docno = 0 }, sb = { .docno = 0 };
 	int rc = -1;
+
+	hs_bson_stream_init(&sa.bs, a, name);
+	hs_bson_stream_init(&sb.bs, b, name);
 
 	json_object_set_new(out, "added", json_integer(0));
 	json_object_set_new(out, "removed", json_integer(0));

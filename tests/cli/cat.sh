@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `hivesnap cat`: an entry byte for byte, checksum checked (a flipped byte
 # is 4, with and without the index frame), a missing entry is 3, --json
-# renders BSON as canonical Extended JSON and refuses corrupt BSON with 4.
+# renders BSON as canonical Extended JSON and refuses bad BSON with 65 (a
+# damaged entry, whose checksum fails, with 4).
 source "$(dirname "$0")/lib.sh"
 mk_sample
 mk_bad
@@ -45,17 +46,35 @@ echo "ok: cat --json renders BSON as canonical Extended JSON, one document per l
 expect_exit 0 "$HIVESNAP" cat --json "$good" redis/db0.jsonl
 cmp -s "$tmp/out" "$tmp/in/db0.jsonl" || fail "cat --json of a .jsonl entry is not the entry"
 
-# corrupt BSON: a length below 5, a length above 16 MiB, garbage inside
+# bad BSON in an intact archive (checksums, manifest and index consistent):
+# a length below 5, a length above 16 MiB + 16 KiB, an unknown element type
+# at the top and in a nested document, a truncated last document: 65, as
+# for restore and diff (one reading, snapshot/mongo_bson.c)
 printf '\003\000\000\000' >"$tmp/short.bson"
 printf '\377\377\377\177\000\000\000\000' >"$tmp/huge.bson"
 printf '\014\000\000\000\077a\000\001\000\000\000\000' >"$tmp/garbage.bson"
+printf '\024\000\000\000\003s\000\014\000\000\000\102a\000\001\000\000\000\000\000' >"$tmp/nested.bson"
 head -c 20 "$tmp/in/coll.bson" >"$tmp/cut.bson"
+{ cat "$tmp/in/coll.bson"; head -c 20 "$tmp/in/coll.bson"; } >"$tmp/cutlast.bson"
 mk_archive "$tmp/badbson.tar.zst" "a/short.bson=@$tmp/short.bson" "a/huge.bson=@$tmp/huge.bson" \
-	"a/garbage.bson=@$tmp/garbage.bson" "a/cut.bson=@$tmp/cut.bson"
-for b in short huge garbage cut; do
-	expect_exit 4 "$HIVESNAP" cat --json "$tmp/badbson.tar.zst" "a/$b.bson"
-	expect_stderr_match "a/$b.bson"
+	"a/garbage.bson=@$tmp/garbage.bson" "a/nested.bson=@$tmp/nested.bson" "a/cut.bson=@$tmp/cut.bson" \
+	"a/cutlast.bson=@$tmp/cutlast.bson"
+for b in short huge garbage nested cut cutlast; do
+	expect_exit 65 "$HIVESNAP" cat --json "$tmp/badbson.tar.zst" "a/$b.bson"
+	expect_stderr_match "bad BSON in 'a/$b.bson': document [0-9]+ at byte [0-9]+: "
 done
+expect_exit 65 "$HIVESNAP" cat --json "$tmp/badbson.tar.zst" a/nested.bson
+expect_stderr_match "document 1 at byte 0: unknown element type \(its byte 11\)"
+expect_exit 65 "$HIVESNAP" cat --json "$tmp/badbson.tar.zst" a/cutlast.bson
+expect_stderr_match "document 4 at byte [0-9]+: truncated: the entry ends after 20 of its [0-9]+ bytes"
+[[ $(wc -l <"$tmp/out") == 3 ]] || fail "cat --json did not print the 3 good documents before the cut one"
+# bad BSON in a damaged entry (its checksum fails): the damage is what is reported, 4
+for k in 1 0; do
+	rewrite "$good" "$tmp/badsum$k.tar.zst" 'd.replace(b"\x02name\x00\x06\x00\x00\x00doc-2", b"\x42name\x00\x06\x00\x00\x00doc-2")' $k
+	expect_exit 4 "$HIVESNAP" cat --json "$tmp/badsum$k.tar.zst" mongo/neural_hive/coll.bson
+	expect_stderr_match 'checksum|sha256|SHA256'
+done
+echo "ok: cat --json: bad BSON is 65 naming the document and byte, a damaged entry 4"
 expect_exit 0 "$HIVESNAP" cat "$tmp/badbson.tar.zst" a/short.bson
 cmp -s "$tmp/out" "$tmp/short.bson" || fail "cat without --json did not print the bytes"
 

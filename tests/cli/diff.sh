@@ -302,12 +302,33 @@ expect_stderr_match "coll.bson.*document 2 is not sorted by _id"
 printf 'garbage!' >"$in/garbage.bson"
 mk_archive "$tmp/garbage.tar.zst" "mongo/neural_hive/coll.bson=@$in/garbage.bson"
 expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/garbage.tar.zst"
-expect_stderr_match "coll.bson' of B: document 1 has a bad length"
+expect_stderr_match "cannot diff B: bad BSON in 'mongo/neural_hive/coll.bson': document 1 at byte 0: length"
 printf '\x0c\x00\x00\x00\x10n\x00\x01\x00\x00\x00\x00' >"$in/noid.bson"
 mk_archive "$tmp/noid.tar.zst" "mongo/neural_hive/coll.bson=@$in/noid.bson"
 expect_exit 65 "$HIVESNAP" diff "$tmp/noid.tar.zst" "$tmp/a.tar.zst"
 expect_stderr_match "coll.bson' of A: document 1 has no _id"
 [[ ! -s $tmp/out ]] || fail "diff printed a report for bad BSON: $(cat "$tmp/out")"
+# well framed, _id first and sorted, but document 2 holds an unknown element
+# type in a nested document, and then a truncated last one: 65 (was: "changed")
+/usr/bin/python3 - "$in/coll.bson" "$in/nested-bad.bson" "$in/cut-last.bson" <<'PY'
+import struct, sys
+good = open(sys.argv[1], "rb").read()
+n1 = struct.unpack("<i", good[:4])[0]
+n2 = struct.unpack("<i", good[n1:n1 + 4])[0]
+inner = b"\x42a\x00" + struct.pack("<i", 1)
+sub = struct.pack("<i", 4 + len(inner) + 1) + inner + b"\x00"
+el = b"\x10_id\x00" + struct.pack("<i", 2) + b"\x03s\x00" + sub
+doc2 = struct.pack("<i", 4 + len(el) + 1) + el + b"\x00"
+open(sys.argv[2], "wb").write(good[:n1] + doc2 + good[n1 + n2:])
+open(sys.argv[3], "wb").write(good[:-3])
+PY
+mk_archive "$tmp/nested-bad.tar.zst" "mongo/neural_hive/coll.bson=@$in/nested-bad.bson"
+expect_exit 65 "$HIVESNAP" diff "$tmp/a.tar.zst" "$tmp/nested-bad.tar.zst"
+expect_stderr_match "cannot diff B: bad BSON in 'mongo/neural_hive/coll.bson': document 2 at byte [0-9]+: unknown element type"
+[[ ! -s $tmp/out ]] || fail "diff printed a report for bad BSON: $(cat "$tmp/out")"
+mk_archive "$tmp/cut-last.tar.zst" "mongo/neural_hive/coll.bson=@$in/cut-last.bson"
+expect_exit 65 "$HIVESNAP" diff "$tmp/cut-last.tar.zst" "$tmp/a.tar.zst"
+expect_stderr_match "cannot diff A: bad BSON in 'mongo/neural_hive/coll.bson': document 3 at byte [0-9]+: truncated"
 echo "ok: an unsorted collection -> 65 naming the entry and document"
 
 expect_exit 64 "$HIVESNAP" diff "$good"
