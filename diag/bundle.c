@@ -17,6 +17,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "log.h"
+#include "output.h"
 #include "redact.h"
 
 #define HS_BUNDLE_SOURCE "diag"
@@ -40,17 +41,18 @@ int hs_diag_bundle_open(hs_diag_bundle **out, const char *path, const hs_diag_bu
 			hs_error *e)
 {
 	hs_diag_bundle *b = hs_xcalloc(1, sizeof(*b));
-	struct stat st;
+	hs_buf name = HS_BUF_INIT;
+	unsigned n = 1;
 
 	*out = NULL;
 	b->o = *o;
-	b->path = hs_xstrdup(path);
 	if (o->redact && hs_redactor_new(&b->red, o->profile->diag ? &o->profile->diag->redact : NULL, e))
 		goto fail;
-	if (lstat(path, &st) == 0) {
-		hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", path);
+	if (hs_output_free_name(path, o->number_on_collision, &n, &name, e)) {
+		hs_buf_release(&name);
 		goto fail;
 	}
+	b->path = hs_buf_detach(&name, NULL);
 	*out = b;
 	return 0;
 fail:
@@ -69,6 +71,11 @@ void hs_diag_bundle_free(hs_diag_bundle *b)
 	hs_buf_release(&b->summary);
 	free(b->path);
 	free(b);
+}
+
+const char *hs_diag_bundle_path(const hs_diag_bundle *b)
+{
+	return b->path;
 }
 
 const json_t *hs_diag_bundle_checks(const hs_diag_bundle *b)
@@ -615,6 +622,16 @@ static void hs_bundle_summary(hs_diag_bundle *b, const json_t *checks, const jso
 
 /* ------------------------------------------------------------ the whole */
 
+/* b->path = the writer's name (numbered when another file took the chosen one). */
+static void hs_bundle_follow_name(hs_diag_bundle *b)
+{
+	if (!strcmp(b->path, hs_aw_path(b->aw)))
+		return;
+	hs_info(NULL, "'%s' exists: the bundle is '%s'", b->path, hs_aw_path(b->aw));
+	free(b->path);
+	b->path = hs_xstrdup(hs_aw_path(b->aw));
+}
+
 int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, hs_error *e)
 {
 	json_t *checks = json_array(), *all = json_array(), *findings = NULL, *report = NULL;
@@ -629,8 +646,12 @@ int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, h
 	ao.profile = hs_profile_name(b->o.profile);
 	ao.label = b->o.label;
 	ao.created_at = b->o.created_at;
-	if (!b->aw && hs_aw_open(&b->aw, b->path, &ao, e))
-		goto out;
+	ao.number_on_collision = b->o.number_on_collision;
+	if (!b->aw) {
+		if (hs_aw_open(&b->aw, b->path, &ao, e))
+			goto out;
+		hs_bundle_follow_name(b);
+	}
 	for (i = 0; i < n; i++) {
 		const hs_diag_run *r = &runs[i];
 		json_t *warnings = json_array(), *details;
@@ -692,6 +713,7 @@ int hs_diag_bundle_write(hs_diag_bundle *b, const hs_diag_run *runs, size_t n, h
 		goto out;
 	if (hs_aw_finish(b->aw, e))
 		goto out;
+	hs_bundle_follow_name(b);
 	rc = 0;
 out:
 	json_decref(checks);

@@ -42,10 +42,12 @@ typedef struct hs_diag_bundle_opts {
 	int64_t created_at;          /* unix seconds: the run's start */
 	int64_t since_s;             /* --since, for summary.md */
 	bool redact;                 /* false only with --no-redact */
+	bool number_on_collision;    /* a taken path gets "-2.tar.zst", ... (output.h); not for -o */
 } hs_diag_bundle_opts;
 
 /*
- * Check that path does not exist (HS_EXIT_FAILURE) and build the redactor.
+ * Check that path does not exist (HS_EXIT_FAILURE; with number_on_collision
+ * take the first free numbered name instead) and build the redactor.
  * The archive writer itself is opened by hs_diag_bundle_write(), after the
  * collectors' children have ended: the writer starts zstd's worker threads,
  * and fork() in a process with running threads can hand the child a lock
@@ -68,6 +70,14 @@ const json_t *hs_diag_bundle_checks(const hs_diag_bundle *b);
 const json_t *hs_diag_bundle_findings(const hs_diag_bundle *b);
 /* After a successful write: the redacted summary.md text (borrowed, NUL-terminated). */
 const char *hs_diag_bundle_summary(const hs_diag_bundle *b);
+
+/*
+ * The bundle's path: the name chosen by hs_diag_bundle_open(), after a
+ * successful write the name the file has (the writer may have numbered it
+ * when another file took the name meanwhile; summary.md names the one
+ * chosen at open).  Borrowed.
+ */
+const char *hs_diag_bundle_path(const hs_diag_bundle *b);
 
 void hs_diag_bundle_free(hs_diag_bundle *b);
 

@@ -57,6 +57,11 @@ typedef struct hs_archive_opts {
 	int zstd_level;         /* 0: default (3) */
 	int zstd_threads;       /* 0: number of cores */
 	int64_t created_at;     /* unix seconds; 0: now.  Tests fix it. */
+	/*
+	 * A taken final_path becomes "<stem>-2.tar.zst", -3, ... (output.h)
+	 * instead of failing; for --output-dir names only, never for -o FILE.
+	 */
+	bool number_on_collision;
 } hs_archive_opts;
 
 /* Source status values for the manifest. */
@@ -67,10 +72,18 @@ typedef struct hs_archive_opts {
 
 /*
  * Create the temporary file next to final_path and write the header entry.
- * Fails (HS_EXIT_FAILURE) if final_path already exists.
+ * Fails (HS_EXIT_FAILURE) if final_path already exists, unless
+ * opts->number_on_collision: then the first free numbered name is taken.
  */
 int hs_aw_open(hs_archive_writer **out, const char *final_path,
 	       const hs_archive_opts *opts, hs_error *e);
+
+/*
+ * The archive's final path: after hs_aw_open() the name it means to take
+ * (final_path, or a numbered one free at open time); after a successful
+ * hs_aw_finish() the name the file has.  Borrowed, valid until hs_aw_free().
+ */
+const char *hs_aw_path(const hs_archive_writer *w);
 
 /*
  * Open a new entry of unknown size.  name is the path inside the archive
@@ -121,8 +134,11 @@ int hs_aw_set_meta(hs_archive_writer *w, const char *key, const json_t *value, h
 
 /*
  * Write manifest.json, SHA256SUMS and the index frame, finish the zstd
- * stream, fsync, rename to the final path, fsync the folder.  On failure
- * the temporary file is removed.  The writer must still be freed.
+ * stream, fsync, rename to the final path, fsync the folder.  The rename
+ * never replaces a file (renameat2 RENAME_NOREPLACE, else link()): a name
+ * taken meanwhile fails, or with number_on_collision moves on to the next
+ * free numbered name, so the choice is atomic whoever else writes there.
+ * On failure the temporary file is removed.  The writer must still be freed.
  */
 int hs_aw_finish(hs_archive_writer *w, hs_error *e);
 

@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "cleanup.h"
 #include "digest.h"
+#include "output.h"
 #include "tar.h"
 
 #ifndef HIVESNAP_VERSION
@@ -40,7 +41,10 @@
 #define HS_AW_INDEX_MAGIC 0x184D2A5Eu
 
 struct hs_archive_writer {
-	char *final_path;
+	char *final_path;        /* base_path with counter (output.h) */
+	char *base_path;         /* the path hs_aw_open() was given */
+	unsigned counter;        /* 1: base_path itself */
+	bool numbered;           /* opts->number_on_collision */
 	char *tmp_path;          /* NULL once renamed or removed */
 	int tmp_slot;            /* its hs_cleanup slot, or -1 */
 	char *dir;               /* folder of final_path, for spools and fsync */
@@ -318,7 +322,6 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	       hs_error *e)
 {
 	hs_archive_writer *w = NULL;
-	struct stat st;
 	const char *slash;
 	char host[256], when[40];
 	json_t *header = NULL;
@@ -330,14 +333,24 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	*out = NULL;
 	if (!final_path || !*final_path)
 		return hs_err(e, HS_EXIT_FAILURE, "no archive path given");
-	if (lstat(final_path, &st) == 0)
-		return hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", final_path);
+	{
+		/* a taken name fails, or takes a counter (the link decides for good) */
+		hs_buf name = HS_BUF_INIT;
+		unsigned n = 1;
 
-	w = hs_xcalloc(1, sizeof(*w));
+		if (hs_output_free_name(final_path, opts && opts->number_on_collision, &n, &name, e)) {
+			hs_buf_release(&name);
+			return -1;
+		}
+		w = hs_xcalloc(1, sizeof(*w));
+		w->final_path = hs_buf_detach(&name, NULL);
+		w->counter = n;
+	}
+	w->base_path = hs_xstrdup(final_path);
+	w->numbered = opts && opts->number_on_collision;
 	w->fd = -1;
 	w->tmp_slot = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	w->final_path = hs_xstrdup(final_path);
 	w->kind = hs_xstrdup(opts && opts->kind ? opts->kind : "snapshot");
 	slash = strrchr(final_path, '/');
 	w->dir = slash ? hs_xstrndup(final_path, slash == final_path ? 1 : (size_t)(slash - final_path))
@@ -349,7 +362,7 @@ int hs_aw_open(hs_archive_writer **out, const char *final_path, const hs_archive
 	{
 		hs_buf tmp = HS_BUF_INIT;
 
-		hs_buf_addf(&tmp, "%s.tmp-%ld-XXXXXX", final_path, (long)getpid());
+		hs_buf_addf(&tmp, "%s.tmp-%ld-XXXXXX", w->final_path, (long)getpid());
 		w->tmp_path = hs_buf_detach(&tmp, NULL);
 	}
 	w->fd = mkstemp(w->tmp_path);
@@ -637,6 +650,52 @@ int hs_aw_set_meta(hs_archive_writer *w, const char *key, const json_t *value, h
 	return 0;
 }
 
+/*
+ * Give the temporary file its final name without ever replacing a file:
+ * renameat2(RENAME_NOREPLACE), or link() + unlink() where the file system
+ * has no RENAME_NOREPLACE.  A name taken since hs_aw_open() (EEXIST) fails,
+ * or with a numbered writer moves on to the next free numbered name and
+ * tries again: whoever wins a name, nobody's file is replaced.
+ */
+static int hs_aw_place(hs_archive_writer *w, hs_error *e)
+{
+	for (;;) {
+		hs_buf next = HS_BUF_INIT;
+		bool linked = false;
+		int err = 0;
+
+		if (renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, w->final_path, RENAME_NOREPLACE)) {
+			err = errno;
+			if (err == EINVAL || err == ENOSYS) {
+				/* no RENAME_NOREPLACE on this file system: link() never replaces */
+				linked = true;
+				err = link(w->tmp_path, w->final_path) ? errno : 0;
+				if (!err)
+					unlink(w->tmp_path);
+			}
+		}
+		if (!err)
+			return 0;
+		if (err != EEXIST)
+			return linked ? hs_err_errno(e, HS_EXIT_FAILURE, err, "cannot link '%s'", w->final_path)
+				      : hs_err_errno(e, HS_EXIT_FAILURE, err, "cannot rename '%s'", w->tmp_path);
+		if (!w->numbered)
+			return hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", w->final_path);
+		w->counter++;
+		if (hs_output_free_name(w->base_path, true, &w->counter, &next, e)) {
+			hs_buf_release(&next);
+			return -1;
+		}
+		free(w->final_path);
+		w->final_path = hs_buf_detach(&next, NULL);
+	}
+}
+
+const char *hs_aw_path(const hs_archive_writer *w)
+{
+	return w->final_path;
+}
+
 /* Build manifest.json from the recorded entries and sources (lock held). */
 static json_t *hs_aw_manifest(hs_archive_writer *w)
 {
@@ -755,27 +814,8 @@ int hs_aw_finish(hs_archive_writer *w, hs_error *e)
 		hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot sync '%s'", w->final_path);
 		goto out;
 	}
-	if (renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, w->final_path, RENAME_NOREPLACE)) {
-		int err = errno;
-
-		if (err == EEXIST) {
-			hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", w->final_path);
-			goto out;
-		}
-		if (err != EINVAL && err != ENOSYS) {
-			hs_err_errno(e, HS_EXIT_FAILURE, err, "cannot rename '%s'", w->tmp_path);
-			goto out;
-		}
-		/* no RENAME_NOREPLACE on this file system: link() never replaces */
-		if (link(w->tmp_path, w->final_path)) {
-			if (errno == EEXIST)
-				hs_err(e, HS_EXIT_FAILURE, "cannot write '%s': file exists", w->final_path);
-			else
-				hs_err_errno(e, HS_EXIT_FAILURE, errno, "cannot link '%s'", w->final_path);
-			goto out;
-		}
-		unlink(w->tmp_path);
-	}
+	if (hs_aw_place(w, e))
+		goto out;
 	hs_cleanup_remove(w->tmp_slot);
 	w->tmp_slot = -1;
 	free(w->tmp_path);
@@ -815,6 +855,7 @@ void hs_aw_free(hs_archive_writer *w)
 	json_decref(w->meta);
 	hs_buf_release(&w->sums);
 	free(w->final_path);
+	free(w->base_path);
 	free(w->kind);
 	free(w->dir);
 	free(w);

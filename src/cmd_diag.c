@@ -37,7 +37,8 @@ const char hs_cmd_diag_usage[] =
 	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
 	"  -o, --output FILE    write the bundle to FILE (must not exist)\n"
 	"  --output-dir DIR     write <profile>-<label>-YYYYMMDDTHHMMSSZ.tar.zst into DIR\n"
-	"                       (default: the current folder)\n"
+	"                       (default: the current folder); when that name is taken\n"
+	"                       (two runs in one second) ...Z-2.tar.zst, -3, ...\n"
 	"  --since DURATION     logs and events of the last DURATION (default 1h)\n"
 	"  --no-redact          do not redact (the bundle may then hold secrets)\n"
 	"  --only LIST          comma list of collectors to run (names below)\n"
@@ -258,9 +259,16 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	bo.created_at = (int64_t)now;
 	bo.since_s = since_s;
 	bo.redact = redact;
-	/* an existing file fails before any collecting (an unwritable folder failed at the lock) */
+	/* with --output-dir a taken name gets a counter, "-2.tar.zst" (output.h); -o never does */
+	bo.number_on_collision = output == NULL;
+	/* an existing -o file fails before any collecting (an unwritable folder failed at the lock) */
 	if (hs_diag_bundle_open(&bundle, path.data, &bo, e))
 		goto out;
+	if (strcmp(path.data, hs_diag_bundle_path(bundle))) {
+		hs_info(NULL, "'%s' exists: the bundle is '%s'", path.data, hs_diag_bundle_path(bundle));
+		hs_buf_reset(&path);
+		hs_buf_adds(&path, hs_diag_bundle_path(bundle));
+	}
 	if (!redact)
 		hs_warn(NULL, "--no-redact: the bundle may hold passwords and tokens");
 	if (hs_diag_workdir_new(lockdir.data, &workdir, e))
@@ -286,6 +294,8 @@ int hs_cmd_diag(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				json_string_value(json_object_get(chk, "error")) : "no reason given");
 	}
 	rc = nbad ? HS_EXIT_PARTIAL : HS_EXIT_OK;
+	hs_buf_reset(&path); /* the name the file took */
+	hs_buf_adds(&path, hs_diag_bundle_path(bundle));
 	hs_info(NULL, "bundle written: %s (%zu collectors, %zu failed or timed out)", path.data, nrun, nbad);
 	if (ctx->json)
 		hs_diag_print_json(ctx->out, path.data, rc, bundle);

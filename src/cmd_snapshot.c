@@ -43,7 +43,8 @@ const char hs_cmd_snapshot_usage[] =
 	"  -p, --profile FILE   profile (default: the built-in Flow C profile)\n"
 	"  -o, --output FILE    write the archive to FILE (must not exist)\n"
 	"  --output-dir DIR     write <profile>-<label->YYYYMMDDTHHMMSSZ.tar.zst into DIR\n"
-	"                       (default: the current folder)\n"
+	"                       (default: the current folder); when that name is taken\n"
+	"                       (two runs in one second) ...Z-2.tar.zst, -3, ...\n"
 	"  --only SOURCES       comma list of mongo,redis,kafka,k8s\n"
 	"  --label TEXT         a label for the file name and header ([A-Za-z0-9._-])\n"
 	"  --allow-partial      keep the archive when a source fails (exit 2)\n"
@@ -107,6 +108,16 @@ static const char *hs_snapshot_metrics_arg(int argc, char **argv)
 			found = i + 1 < argc ? argv[++i] : NULL;
 	}
 	return found;
+}
+
+/* path = the writer's name, saying so when a collision numbered it. */
+static void hs_snapshot_follow_name(hs_buf *path, const hs_archive_writer *aw)
+{
+	if (!strcmp(path->data, hs_aw_path(aw)))
+		return;
+	hs_info(NULL, "'%s' exists: the archive is '%s'", path->data, hs_aw_path(aw));
+	hs_buf_reset(path);
+	hs_buf_adds(path, hs_aw_path(aw));
 }
 
 int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
@@ -267,7 +278,22 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			hs_info(NULL, "removed %u temporary file%s left by dead runs in '%s'", stale,
 				stale == 1 ? "" : "s", lockdir.data);
 	}
-	/* maintenance window: silence the alerts before touching anything */
+	/*
+	 * The temporary archive, and with --output-dir its name: a name taken
+	 * (a run earlier in the same second) gets a counter, "-2.tar.zst"
+	 * (output.h); -o FILE never does.  path follows the writer's name
+	 * from here, so the silence, the report and the metrics say the real one.
+	 */
+	memset(&aopts, 0, sizeof(aopts));
+	aopts.kind = "snapshot";
+	aopts.profile = hs_profile_name(ctx->profile);
+	aopts.label = label;
+	aopts.created_at = (int64_t)now;
+	aopts.number_on_collision = output == NULL;
+	if (hs_aw_open(&aw, path.data, &aopts, e))
+		goto out;
+	hs_snapshot_follow_name(&path, aw);
+	/* maintenance window: silence the alerts before capturing anything */
 	if (silence_s > 0) {
 		const char *am = ctx->profile->diag ? ctx->profile->diag->alertmanager_url : NULL;
 
@@ -283,13 +309,6 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		       silence_id, silence_s, silence_id);
 	}
 
-	memset(&aopts, 0, sizeof(aopts));
-	aopts.kind = "snapshot";
-	aopts.profile = hs_profile_name(ctx->profile);
-	aopts.label = label;
-	aopts.created_at = (int64_t)now;
-	if (hs_aw_open(&aw, path.data, &aopts, e))
-		goto out;
 	/* the silence's id in the manifest: 'hivesnap unsilence ARCHIVE' ends it */
 	if (silence_rec && hs_aw_set_meta(aw, "silence", silence_rec, e))
 		goto out;
@@ -364,6 +383,8 @@ int hs_cmd_snapshot(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	if (hs_aw_finish(aw, e))
 		goto out;
 	written = true;
+	/* the name the file took: another writer may have won the open-time one */
+	hs_snapshot_follow_name(&path, aw);
 
 	rc = (nfailed || npartial) ? HS_EXIT_PARTIAL : HS_EXIT_OK;
 	report = json_pack("{s:s, s:s, s:O, s:i}", "archive", path.data, "status",

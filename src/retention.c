@@ -13,6 +13,7 @@
 
 #include "archive.h"
 #include "buf.h"
+#include "output.h"
 #include "retention.h"
 
 static char *hs_dup_or_null(const char *s)
@@ -71,14 +72,31 @@ out:
 	json_decref(header);
 }
 
-/* Newest first; equal times by name, greater first. */
-static int hs_backup_cmp(const void *pa, const void *pb)
+/* See retention.h. */
+int hs_backup_cmp(const hs_backup *a, const hs_backup *b)
 {
-	const hs_backup *a = pa, *b = pb;
+	size_t la, lb;
+	unsigned na, nb;
+	int c;
 
 	if (a->created != b->created)
 		return a->created > b->created ? -1 : 1;
+	/* the name without its collision counter, then the counter: "-2" is newer */
+	na = hs_output_name_counter(a->name, &la);
+	nb = hs_output_name_counter(b->name, &lb);
+	c = memcmp(a->name, b->name, la < lb ? la : lb);
+	if (!c && la != lb)
+		c = la < lb ? -1 : 1;
+	if (c)
+		return -c;
+	if (na != nb)
+		return na > nb ? -1 : 1;
 	return -strcmp(a->name, b->name);
+}
+
+static int hs_backup_qcmp(const void *pa, const void *pb)
+{
+	return hs_backup_cmp(pa, pb);
 }
 
 static bool hs_has_suffix(const char *s, const char *suf)
@@ -131,7 +149,7 @@ int hs_backupdir_scan(const char *dir, hs_backup **out, size_t *n, hs_error *e)
 			b->created = (int64_t)st.st_mtime;
 	}
 	if (len)
-		qsort(v, len, sizeof(*v), hs_backup_cmp);
+		qsort(v, len, sizeof(*v), hs_backup_qcmp);
 	*out = v;
 	*n = len;
 	v = NULL;

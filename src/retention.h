@@ -47,13 +47,21 @@ typedef struct hs_keep_policy {
 
 /*
  * Read every regular *.tar.zst file of dir (dot files skipped: they are
- * archives still being written).  *out is sorted newest first (by
- * created_at, then by name); free it with hs_backups_free.  An unreadable
+ * archives still being written).  *out is sorted newest first
+ * (hs_backup_cmp); free it with hs_backups_free.  An unreadable
  * file is listed with status "unreadable", not an error.  Errors: the
  * folder cannot be read (3).
  */
 int hs_backupdir_scan(const char *dir, hs_backup **out, size_t *n, hs_error *e);
 void hs_backups_free(hs_backup *b, size_t n);
+
+/*
+ * The scan's order, newest first: by created, then (the same second) by
+ * name without its collision counter (output.h), greater first, then by
+ * counter, greater first: "x-…Z-2.tar.zst" was written after "x-…Z.tar.zst"
+ * and "-10" after "-9".  Returns <0 when a comes first.
+ */
+int hs_backup_cmp(const hs_backup *a, const hs_backup *b);
 
 /* True when the policy has at least one rule. */
 bool hs_keep_policy_any(const hs_keep_policy *p);

@@ -1,11 +1,18 @@
-/* Unit tests of hs_retention_apply/order: restic's keep rules, partial archives, unreadable files. */
+/*
+ * Unit tests of hs_retention_apply/order: restic's keep rules, partial
+ * archives, unreadable files; and the names of same-second archives: the
+ * collision counter's parser (output.h) and the scan's order (hs_backup_cmp).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "output.h"
 #include "retention.h"
 
 #define H 3600
@@ -148,6 +155,127 @@ static void test_policy_and_parse(void **state)
 	assert_int_equal(hs_keep_parse("--keep-last", "", &v, &e), -1);
 }
 
+static void expect_counter(const char *name, unsigned want, const char *want_stem)
+{
+	size_t stem = 0;
+	unsigned got = hs_output_name_counter(name, &stem);
+
+	if (got != want || stem != strlen(want_stem) || strncmp(name, want_stem, stem))
+		fail_msg("%s: counter %u stem '%.*s', want %u '%s'", name, got, (int)stem, name, want,
+			 want_stem);
+}
+
+static void test_name_counter(void **state)
+{
+	(void)state;
+	expect_counter("flowc-20261207T155000Z.tar.zst", 1, "flowc-20261207T155000Z");
+	expect_counter("flowc-20261207T155000Z-2.tar.zst", 2, "flowc-20261207T155000Z");
+	expect_counter("flowc-20261207T155000Z-10.tar.zst", 10, "flowc-20261207T155000Z");
+	expect_counter("/b/flowc-nightly-20261207T155000Z-3.tar.zst", 3, "/b/flowc-nightly-20261207T155000Z");
+	/* labels with dashes and digits: the stamp always ends the SPEC name */
+	expect_counter("flowc-label-with-dash-2-20261207T155000Z.tar.zst", 1,
+		       "flowc-label-with-dash-2-20261207T155000Z");
+	expect_counter("flowc-label-with-dash-2-20261207T155000Z-2.tar.zst", 2,
+		       "flowc-label-with-dash-2-20261207T155000Z");
+	expect_counter("flowc-20261207T155000Z-2-20261207T160000Z.tar.zst", 1,
+		       "flowc-20261207T155000Z-2-20261207T160000Z");
+	/* not a counter: no stamp before it, -0/-1, a leading zero, no dash, not .tar.zst */
+	expect_counter("backup-2.tar.zst", 1, "backup-2");
+	expect_counter("flowc-20261207T155000Z-1.tar.zst", 1, "flowc-20261207T155000Z-1");
+	expect_counter("flowc-20261207T155000Z-0.tar.zst", 1, "flowc-20261207T155000Z-0");
+	expect_counter("flowc-20261207T155000Z-02.tar.zst", 1, "flowc-20261207T155000Z-02");
+	expect_counter("flowc-20261207T155000Z2.tar.zst", 1, "flowc-20261207T155000Z2");
+	expect_counter("flowc20261207T155000Z-2.tar.zst", 1, "flowc20261207T155000Z-2");
+	expect_counter("flowc-2026120xT155000Z-2.tar.zst", 1, "flowc-2026120xT155000Z-2");
+	expect_counter("20261207T155000Z-2.tar.zst", 1, "20261207T155000Z-2");
+	expect_counter("flowc-20261207T155000Z-2.tar", 1, "flowc-20261207T155000Z-2.tar");
+	expect_counter("flowc-20261207T155000Z-12345678901.tar.zst", 1,
+		       "flowc-20261207T155000Z-12345678901");
+	expect_counter(".tar.zst", 1, "");
+	expect_counter("", 1, "");
+}
+
+static void test_numbered_names(void **state)
+{
+	hs_buf b = HS_BUF_INIT;
+
+	(void)state;
+	hs_output_numbered(&b, "d/flowc-20261207T155000Z.tar.zst", 1);
+	assert_string_equal(b.data, "d/flowc-20261207T155000Z.tar.zst");
+	hs_buf_reset(&b);
+	hs_output_numbered(&b, "d/flowc-20261207T155000Z.tar.zst", 2);
+	assert_string_equal(b.data, "d/flowc-20261207T155000Z-2.tar.zst");
+	hs_buf_reset(&b);
+	hs_output_numbered(&b, "d/flowc-20261207T155000Z.tar.zst", 999);
+	assert_string_equal(b.data, "d/flowc-20261207T155000Z-999.tar.zst");
+	assert_int_equal(hs_output_name_counter(b.data, NULL), 999);
+	hs_buf_reset(&b);
+	hs_output_numbered(&b, "d/x", 3);
+	assert_string_equal(b.data, "d/x-3");
+	hs_buf_release(&b);
+}
+
+static int qcmp(const void *a, const void *b)
+{
+	return hs_backup_cmp(a, b);
+}
+
+static void test_same_second_order(void **state)
+{
+	/* in a scrambled order; all of one second but the first */
+	static const char *const names[] = {
+		"flowc-20261207T155000Z-9.tar.zst",
+		"flowc-20261207T155000Z.tar.zst",
+		"flowc-20261207T155001Z.tar.zst",
+		"flowc-20261207T155000Z-10.tar.zst",
+		"flowc-label-with-dash-2-20261207T155000Z.tar.zst",
+		"flowc-20261207T155000Z-2.tar.zst",
+		"flowc-label-with-dash-2-20261207T155000Z-2.tar.zst",
+	};
+	/* newest first: the later second, then per name the highest counter first */
+	static const char *const want[] = {
+		"flowc-20261207T155001Z.tar.zst",
+		"flowc-label-with-dash-2-20261207T155000Z-2.tar.zst",
+		"flowc-label-with-dash-2-20261207T155000Z.tar.zst",
+		"flowc-20261207T155000Z-10.tar.zst",
+		"flowc-20261207T155000Z-9.tar.zst",
+		"flowc-20261207T155000Z-2.tar.zst",
+		"flowc-20261207T155000Z.tar.zst",
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	hs_backup b[sizeof(names) / sizeof(names[0])];
+	hs_keep_policy last2 = { .last = 2 }, hourly = { .hourly = 1 };
+	size_t i;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < n; i++) {
+		b[i].name = (char *)names[i];
+		b[i].status = (char *)"ok";
+		b[i].created = strstr(names[i], "155001Z") ? T0 + 1 : T0;
+	}
+	qsort(b, n, sizeof(b[0]), qcmp);
+	for (i = 0; i < n; i++)
+		assert_string_equal(b[i].name, want[i]);
+	/* a total order (qsort needs one): every pair agrees both ways */
+	for (i = 0; i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++) {
+			int c = hs_backup_cmp(&b[i], &b[j]), r = hs_backup_cmp(&b[j], &b[i]);
+
+			assert_true((c < 0 && r > 0) || (c > 0 && r < 0) || (c == 0 && r == 0 && i == j));
+		}
+	}
+	/* -2 is the same second's newer one: it fills the slot before the plain name */
+	memmove(b, b + 3, 4 * sizeof(b[0]));
+	hs_retention_apply(&last2, b, 4);
+	expect_keep(b, 4, "KK--");
+	hs_retention_apply(&hourly, b, 4);
+	expect_keep(b, 4, "K---");
+	assert_string_equal(b[0].name, "flowc-20261207T155000Z-10.tar.zst");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +285,9 @@ int main(void)
 		cmocka_unit_test(test_rules_combine),
 		cmocka_unit_test(test_partial_never_counts_and_goes_last),
 		cmocka_unit_test(test_policy_and_parse),
+		cmocka_unit_test(test_name_counter),
+		cmocka_unit_test(test_numbered_names),
+		cmocka_unit_test(test_same_second_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
