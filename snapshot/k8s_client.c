@@ -83,27 +83,48 @@ static void hs_k8s_subject(hs_buf *b, const hs_k8s_req *rq)
 		hs_buf_adds(b, "cluster-wide");
 }
 
+bool hs_k8s_authz_denied(const char *reason, const char *message)
+{
+	const char *u;
+
+	/* the authorizer's words (k8s.io/apiserver forbiddenMessage): `... is forbidden: User "U" cannot VERB ...` */
+	if (!reason || strcmp(reason, "Forbidden") || !message)
+		return false;
+	u = strstr(message, "forbidden: User \"");
+	return u && strstr(u, "\" cannot ");
+}
+
+/*
+ * The quoted part of a message: one line, at most max bytes, from "from"
+ * on when the message holds it (else whole), after ": ".
+ */
+static void hs_k8s_quote(hs_buf *b, const char *message, const char *from, size_t max)
+{
+	const char *p = message && from ? strstr(message, from) : NULL;
+	size_t start = b->len;
+
+	if (!message || !*message)
+		return;
+	hs_buf_adds(b, ": ");
+	for (p = p ? p : message; *p && b->len - start < max; p++)
+		hs_buf_addc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+}
+
 /*
  * Map an HTTP status to one error line: 401 (credentials refused), 403
- * (names the RBAC permission: verb, resource, group, namespace), 404, 409,
- * 410, 429, 5xx and anything else.
+ * (the authorizer's denial names the RBAC permission: verb, resource,
+ * group, namespace; any other 403 quotes the server), 404, 409, 410, 429,
+ * 5xx and anything else, each with the API's message.
  */
-int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *message, const char *user,
-			hs_error *e)
+int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *reason, const char *message,
+			const char *user, hs_error *e)
 {
 	hs_buf res = HS_BUF_INIT, subj = HS_BUF_INIT, msg = HS_BUF_INIT;
 	int code = HS_EXIT_FAILURE;
 
 	hs_k8s_resource_name(&res, rq);
 	hs_k8s_subject(&subj, rq);
-	if (message && *message) {
-		/* one line, bounded */
-		const char *p;
-
-		hs_buf_adds(&msg, ": ");
-		for (p = message; *p && msg.len < 200; p++)
-			hs_buf_addc(&msg, *p == '\n' || *p == '\r' ? ' ' : *p);
-	}
+	hs_k8s_quote(&msg, message, NULL, 300);
 	switch (status) {
 	case 401:
 		hs_err(e, code, "cannot %s %s %s: unauthorized (401): the API server refused the credentials of "
@@ -111,10 +132,19 @@ int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *message, 
 		       user ? user : "?");
 		break;
 	case 403:
-		hs_err(e, code, "cannot %s %s %s: forbidden (403): user '%s' lacks the RBAC permission "
-		       "verb=%s resource=%s%s%s%s%s apiGroup=\"%s\"", rq->verb, res.data, subj.data,
-		       user ? user : "?", rq->verb, rq->resource, rq->sub ? "/" : "", rq->sub ? rq->sub : "",
-		       rq->ns ? " namespace=" : "", rq->ns ? rq->ns : "", rq->group ? rq->group : "");
+		if (hs_k8s_authz_denied(reason, message)) {
+			/* quote from `User "..."` on: the identity the server saw, and its reason */
+			hs_buf_reset(&msg);
+			hs_k8s_quote(&msg, message, "User \"", 200);
+			hs_err(e, code, "cannot %s %s %s: forbidden (403): user '%s' lacks the RBAC permission "
+			       "verb=%s resource=%s%s%s%s%s apiGroup=\"%s\" (the API server%s)", rq->verb, res.data,
+			       subj.data, user ? user : "?", rq->verb, rq->resource, rq->sub ? "/" : "",
+			       rq->sub ? rq->sub : "", rq->ns ? " namespace=" : "", rq->ns ? rq->ns : "",
+			       rq->group ? rq->group : "", msg.data);
+		} else {
+			hs_err(e, code, "cannot %s %s %s: forbidden (403)%s", rq->verb, res.data, subj.data,
+			       msg.data ? msg.data : ", the API server gave no reason");
+		}
 		break;
 	case 404:
 		hs_err(e, code, "cannot %s %s %s: not found (404)%s", rq->verb, res.data, subj.data, msg.data ? msg.data : "");
@@ -277,8 +307,8 @@ int hs_k8s_call(hs_k8s_client *c, const hs_k8s_req *rq, const char *method,
 	if (r.status < 200 || r.status >= 300) {
 		json_t *st = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, NULL);
 
-		hs_k8s_status_error(rq, r.status, json_string_value(json_object_get(st, "message")),
-				    c->kc->user, e);
+		hs_k8s_status_error(rq, r.status, json_string_value(json_object_get(st, "reason")),
+				    json_string_value(json_object_get(st, "message")), c->kc->user, e);
 		json_decref(st);
 		goto out;
 	}

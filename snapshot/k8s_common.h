@@ -71,11 +71,23 @@ int hs_k8s_list(hs_k8s_client *c, const hs_k8s_req *rq, json_t **items, char **r
 
 /*
  * The error text for an HTTP status (pure; unit-tested): names verb,
- * resource (group-qualified), namespace/name and, for 403, the RBAC
- * permission; message is the API's Status message or NULL.
+ * resource (group-qualified), namespace/name and the API's Status message;
+ * reason and message are the Status's (either may be NULL).  A 403 names
+ * the missing RBAC permission only when the authorizer refused the request
+ * (hs_k8s_authz_denied); any other 403 (an admission plugin's, e.g. a
+ * namespace being terminated) quotes the server's message.
  */
-int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *message, const char *user,
-			hs_error *e);
+int hs_k8s_status_error(const hs_k8s_req *rq, long status, const char *reason, const char *message,
+			const char *user, hs_error *e);
+
+/*
+ * True when a 403's Status says the authorizer (RBAC, or any other
+ * authorizer) denied the request: reason "Forbidden" and the message the
+ * API server writes then, `<res> is forbidden: User "U" cannot VERB ...`.
+ * False for the other Forbidden errors (admission: "unable to create new
+ * content in namespace X because it is being terminated", ...).
+ */
+bool hs_k8s_authz_denied(const char *reason, const char *message);
 
 /*
  * Strip server-managed fields so the object is `kubectl apply`-able:

@@ -10,8 +10,8 @@
  *    the ConfigMaps and Secrets a pod template references (A's
  *    spec.template and A itself), the rollback annotations of A and B;
  *  - restore/k8s.c: hs_k8s_cm_diff(A, B);
- *  - snapshot/k8s_client.c: hs_k8s_status_error with A's Status "code"
- *    and "message" (an API error answer).
+ *  - snapshot/k8s_client.c: hs_k8s_status_error with A's Status "code",
+ *    "reason" and "message" (an API error answer).
  * The API list pages (hs_k8s_list) are parsed by a static function behind
  * an HTTP request; see docs/fuzzing.md.
  */
@@ -59,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)hs_k8s_cm_diff(ja, json_is_object(jb) ? jb : ja, &out);
 		hs_error_init(&e);
 		(void)hs_k8s_status_error(&rq, (long)json_integer_value(json_object_get(ja, "code")),
+					  json_string_value(json_object_get(ja, "reason")),
 					  json_string_value(json_object_get(ja, "message")), "fuzz-user", &e);
 	}
 	hs_buf_release(&out);

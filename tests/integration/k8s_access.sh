@@ -3,7 +3,8 @@
 # exec kubeconfig is refused clearly (5) before any request; an invalid
 # (expired or revoked) token gets a clear 401 error; a read-only service
 # account token snapshots, and its restore --execute gets a 403 naming the
-# missing RBAC verb; logs are bounded by limit_bytes; Secret values never
+# missing RBAC verb and quoting the server's denial; logs are bounded by
+# limit_bytes; Secret values never
 # reach the archive (the fixture's values all contain a marker).
 set -euo pipefail
 # shellcheck source=k8s_lib.bash
@@ -80,6 +81,9 @@ kc -n "$NS" delete configmap extra-config >/dev/null
 run_rc 3 env KUBECONFIG="$work/reader.kubeconfig" "$H" restore -p "$work/profile.yaml" --only k8s --execute "$A"
 grep -q "cannot create configmaps in namespace '$NS': forbidden (403): user 'tok' lacks the RBAC permission verb=create resource=configmaps namespace=$NS" "$work/err" ||
 	fail "403 unclear: $(cat "$work/err")"
+# ... and quotes who the server saw (the RBAC denial's own words)
+grep -q "apiGroup=\"\" (the API server: User \"system:serviceaccount:neural-hive-orchestration:hivesnap-reader\" cannot create resource \"configmaps\"" "$work/err" ||
+	fail "403 does not quote the server: $(cat "$work/err")"
 ! grep -q "$reader_token" "$work/err" "$work/out" || fail "the token appears in the output"
 # the report says what failed (and that nothing was applied)
 grep -Eq "^  k8s +$NS/configmap/extra-config +failed +cannot create configmaps" "$work/out" ||

@@ -101,25 +101,44 @@ static void test_status_errors(void **state)
 
 	(void)state;
 	hs_error_init(&e);
-	assert_int_equal(hs_k8s_status_error(&upd, 403, "deployments.apps \"web\" is forbidden", "reader", &e), -1);
+	/* the authorizer's denial: the RBAC permission, and who the server saw */
+	assert_int_equal(hs_k8s_status_error(&upd, 403, "Forbidden", "deployments.apps \"web\" is forbidden: User "
+					     "\"system:serviceaccount:ns1:reader\" cannot update resource \"deployments\" "
+					     "in API group \"apps\" in the namespace \"ns1\"", "reader", &e), -1);
 	assert_int_equal(e.code, HS_EXIT_FAILURE);
 	assert_string_equal(e.msg, "cannot update deployments.apps 'ns1/web': forbidden (403): user 'reader' lacks the "
-			    "RBAC permission verb=update resource=deployments namespace=ns1 apiGroup=\"apps\"");
-	hs_k8s_status_error(&get, 401, "Unauthorized", "bot", &e);
+			    "RBAC permission verb=update resource=deployments namespace=ns1 apiGroup=\"apps\" (the API "
+			    "server: User \"system:serviceaccount:ns1:reader\" cannot update resource \"deployments\" in "
+			    "API group \"apps\" in the namespace \"ns1\")");
+	/* any other 403 (here NamespaceLifecycle's, even for system:masters): the server's words, no RBAC */
+	hs_k8s_status_error(&get, 403, "Forbidden", "configmaps \"cfg\" is forbidden: unable to create new content "
+			    "in namespace ns1 because it is being terminated", "admin", &e);
+	assert_string_equal(e.msg, "cannot get configmaps 'ns1/cfg': forbidden (403): configmaps \"cfg\" is forbidden: "
+			    "unable to create new content in namespace ns1 because it is being terminated");
+	/* the authorizer's words without the Forbidden reason, or no Status at all: no RBAC guess */
+	hs_k8s_status_error(&get, 403, NULL, "configmaps is forbidden: User \"u\" cannot get resource", "bot", &e);
+	assert_null(strstr(e.msg, "RBAC"));
+	hs_k8s_status_error(&log, 403, NULL, NULL, "bot", &e);
+	assert_string_equal(e.msg, "cannot get pods/log 'ns1/p': forbidden (403), the API server gave no reason");
+	hs_k8s_status_error(&log, 403, "Forbidden", "pods \"p\" is forbidden: User \"bot\" cannot get resource \"pods/log\"",
+			    "bot", &e);
+	assert_non_null(strstr(e.msg, "verb=get resource=pods/log namespace=ns1 apiGroup=\"\""));
+	assert_false(hs_k8s_authz_denied("Forbidden", "x is forbidden: unable to create new content"));
+	assert_false(hs_k8s_authz_denied("Invalid", "x is forbidden: User \"u\" cannot get"));
+	assert_true(hs_k8s_authz_denied("Forbidden", "x is forbidden: User \"u\" cannot get y: RBAC: role not found"));
+	hs_k8s_status_error(&get, 401, NULL, "Unauthorized", "bot", &e);
 	assert_string_equal(e.msg, "cannot get configmaps 'ns1/cfg': unauthorized (401): the API server refused the "
 			    "credentials of user 'bot' (expired or invalid token or certificate)");
-	hs_k8s_status_error(&get, 404, "configmaps \"cfg\" not found", "bot", &e);
+	hs_k8s_status_error(&get, 404, "NotFound", "configmaps \"cfg\" not found", "bot", &e);
 	assert_string_equal(e.msg, "cannot get configmaps 'ns1/cfg': not found (404): configmaps \"cfg\" not found");
-	hs_k8s_status_error(&lst, 410, NULL, "bot", &e);
+	hs_k8s_status_error(&lst, 410, NULL, NULL, "bot", &e);
 	assert_non_null(strstr(e.msg, "list replicasets.apps in namespace 'ns1': gone (410)"));
-	hs_k8s_status_error(&upd, 409, "the object has been modified", "bot", &e);
+	hs_k8s_status_error(&upd, 409, "Conflict", "the object has been modified", "bot", &e);
 	assert_non_null(strstr(e.msg, "conflict (409)"));
-	hs_k8s_status_error(&lst, 429, NULL, "bot", &e);
+	hs_k8s_status_error(&lst, 429, NULL, NULL, "bot", &e);
 	assert_non_null(strstr(e.msg, "too many requests (429)"));
-	hs_k8s_status_error(&log, 503, "line1\nline2", "bot", &e);
+	hs_k8s_status_error(&log, 503, NULL, "line1\nline2", "bot", &e);
 	assert_string_equal(e.msg, "cannot get pods/log 'ns1/p': API server error 503: line1 line2");
-	hs_k8s_status_error(&log, 403, NULL, "bot", &e);
-	assert_non_null(strstr(e.msg, "verb=get resource=pods/log namespace=ns1 apiGroup=\"\""));
 }
 
 static void test_configmap_diff(void **state)
