@@ -2,7 +2,12 @@
  * k8s.c (restore) - restore the archive's ConfigMaps.
  *
  * scan:  keep k8s/<ns>/configmaps/<name>.json as restore's verifying pass
- *        reads the archive (no connection).
+ *        reads the archive (no connection).  The entry's path decides
+ *        the target: an object naming another namespace, name or kind is
+ *        exit 65 (restore/k8s_entry.c), before anything connects.
+ *        --map-k8s-ns SRC=DST changes the target namespace (the plan says
+ *        "mapped from"); the object written carries the target's
+ *        namespace and name.
  * plan:  GET each of those ConfigMaps live and decide: create (absent),
  *        unchanged (same data), or replace.  A live object whose
  *        uid/resourceVersion differs from the one the manifest recorded at
@@ -85,16 +90,27 @@ static int hs_k8s_entry_json(hs_reader *rd, const char *name, const char *path, 
 int hs_k8s_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
 	hs_k8s_rstate *st = r->state;
-	json_t *doc;
+	json_t *doc = NULL;
+	char *ns = NULL, *name = NULL;
+	int n, ret = -1;
 
 	if (!st)
 		r->state = st = hs_k8s_rstate_new();
-	if (!hs_k8s_json_under(ent->name, "k8s/") || !strstr(ent->name, "/configmaps/"))
-		return 0;
-	if (hs_k8s_entry_json(rd, ent->name, r->archive_path, &doc, e))
-		return -1;
+	/* only k8s/<ns>/configmaps/<name>.json, and its object must agree with that path */
+	n = hs_k8s_cm_entry(r->archive_path, ent->name, &ns, &name, e);
+	if (n <= 0)
+		return n;
+	if (hs_k8s_entry_json(rd, ent->name, r->archive_path, &doc, e) ||
+	    hs_k8s_cm_object_check(r->archive_path, ent->name, doc, ns, name, e))
+		goto out;
 	json_object_set_new(st->cms, ent->name, doc);
-	return 0;
+	doc = NULL;
+	ret = 0;
+out:
+	json_decref(doc);
+	free(ns);
+	free(name);
+	return ret;
 }
 
 /*
@@ -235,121 +251,195 @@ static int hs_k8s_plan_restarts(hs_k8s_rstate *st, const char *ns, const json_t 
 	return 0;
 }
 
+/* What the plan collects across ConfigMaps. */
+typedef struct hs_k8s_pstate {
+	json_t *steps;
+	json_t *changed;    /* target ns -> {name: true} of the ConfigMaps to create or replace */
+	hs_buf conflicts;
+	size_t n_conflicts;
+} hs_k8s_pstate;
+
+/*
+ * Plan one archived ConfigMap.  The entry's path decides the target (the
+ * scan checked that the object agrees with it), --map-k8s-ns its
+ * namespace; the object written is given the target's namespace and name.
+ */
+static int hs_k8s_plan_one(hs_restore *r, hs_k8s_rstate *st, hs_k8s_pstate *ps, const char *entry,
+			   const json_t *doc, const json_t *rec, hs_error *e)
+{
+	char *sns = NULL, *name = NULL;
+	const char *ns, *action;
+	json_t *live = NULL, *lmeta;
+	hs_k8s_req rq = { "get", "", "v1", "configmaps", NULL, NULL, NULL, NULL };
+	hs_buf target = HS_BUF_INIT, diff = HS_BUF_INIT, detail = HS_BUF_INIT, from = HS_BUF_INIT;
+	hs_error ge;
+	long status = 0;
+	int ret = -1;
+
+	if (hs_k8s_cm_entry(r->archive_path, entry, &sns, &name, e) != 1)
+		goto out;
+	ns = hs_k8s_ns_map(r->opts->map_k8s_ns, sns);
+	rq.ns = ns;
+	rq.name = name;
+	hs_buf_addf(&target, "%s/configmap/%s", ns, name);
+	hs_buf_addf(&from, "%s/configmap/%s", sns, name);
+	hs_buf_addf(&diff, "%s/%s", sns, name);
+	if (!hs_k8s_rwanted(r->opts, diff.data)) {
+		ret = 0;
+		goto out;
+	}
+	if (strcmp(ns, sns))
+		hs_buf_addf(&detail, "mapped from %s (--map-k8s-ns): ", from.data);
+	hs_buf_reset(&diff);
+	hs_error_init(&ge);
+	if (hs_k8s_call(st->cl, &rq, "GET", NULL, NULL, &live, NULL, 0, &status, &ge) < 0 && status != 404) {
+		*e = ge;
+		goto out;
+	}
+	lmeta = json_object_get(live, "metadata");
+	if (!live) {
+		action = "create";
+		hs_buf_adds(&detail, "absent: create from the archive");
+	} else if (!hs_k8s_cm_diff(doc, live, &diff)) {
+		action = "unchanged";
+		hs_buf_adds(&detail, "live data equals the archive");
+	} else {
+		const char *ruid = json_string_value(json_object_get(rec, "uid"));
+		const char *rrv = json_string_value(json_object_get(rec, "resourceVersion"));
+		const char *luid = json_string_value(json_object_get(lmeta, "uid"));
+		const char *lrv = json_string_value(json_object_get(lmeta, "resourceVersion"));
+		bool moved = !ruid || !rrv || !luid || !lrv || strcmp(ruid, luid) || strcmp(rrv, lrv);
+
+		if (moved && !r->opts->force) {
+			action = "conflict";
+			hs_buf_addf(&detail, "changed since the snapshot (resourceVersion %s, was %s): %s; "
+				    "--force to replace", lrv ? lrv : "?", rrv ? rrv : "?", diff.data);
+			hs_buf_addf(&ps->conflicts, "%s%s", ps->n_conflicts++ ? ", " : "", target.data);
+		} else {
+			action = "replace";
+			hs_buf_addf(&detail, "%s%s", moved ? "changed since the snapshot, forced: " : "", diff.data);
+		}
+	}
+	hs_k8s_step(ps->steps, target.data, action, detail.data);
+	if (strcmp(ns, sns))
+		json_object_set_new(json_array_get(ps->steps, json_array_size(ps->steps) - 1), "source",
+				    json_string(from.data));
+	if (strcmp(action, "unchanged")) {
+		json_t *obj = json_deep_copy(doc);
+
+		hs_k8s_strip(obj, false);
+		hs_k8s_set_target(obj, ns, name);
+		json_array_append_new(st->items, json_pack("{s:s, s:s, s:s, s:o, s:O?}", "ns", ns, "name", name,
+							   "action", action, "obj", obj, "live_rv",
+							   json_object_get(lmeta, "resourceVersion")));
+		if (strcmp(action, "conflict")) {
+			json_t *set = json_object_get(ps->changed, ns);
+
+			if (!set) {
+				set = json_object();
+				json_object_set_new(ps->changed, ns, set);
+			}
+			json_object_set_new(set, name, json_true());
+		}
+	}
+	ret = 0;
+out:
+	json_decref(live);
+	hs_buf_release(&target);
+	hs_buf_release(&diff);
+	hs_buf_release(&detail);
+	hs_buf_release(&from);
+	free(sns);
+	free(name);
+	return ret;
+}
+
+/*
+ * Before connecting: no two selected ConfigMaps may land on one target
+ * (--map-k8s-ns SRC=DST with DST also in the archive): exit 64.
+ */
+static int hs_k8s_plan_targets(hs_restore *r, const hs_k8s_rstate *st, hs_error *e)
+{
+	json_t *targets = json_object(), *doc;
+	hs_buf t = HS_BUF_INIT, from = HS_BUF_INIT;
+	const char *entry;
+	int ret = -1;
+
+	json_object_foreach(st->cms, entry, doc) {
+		char *sns = NULL, *name = NULL;
+		const json_t *seen;
+
+		if (hs_k8s_cm_entry(r->archive_path, entry, &sns, &name, e) != 1)
+			goto out;
+		hs_buf_reset(&t);
+		hs_buf_reset(&from);
+		hs_buf_addf(&from, "%s/%s", sns, name);
+		if (hs_k8s_rwanted(r->opts, from.data)) {
+			hs_buf_reset(&from);
+			hs_buf_addf(&from, "%s/configmap/%s", sns, name);
+			hs_buf_addf(&t, "%s/configmap/%s", hs_k8s_ns_map(r->opts->map_k8s_ns, sns), name);
+			seen = json_object_get(targets, t.data);
+			if (seen) {
+				hs_err(e, HS_EXIT_USAGE, "restore: --map-k8s-ns would restore both '%s' and '%s' into "
+				       "'%s'", json_string_value(seen), from.data, t.data);
+				free(sns);
+				free(name);
+				goto out;
+			}
+			json_object_set_new(targets, t.data, json_string(from.data));
+		}
+		free(sns);
+		free(name);
+	}
+	ret = 0;
+out:
+	json_decref(targets);
+	hs_buf_release(&t);
+	hs_buf_release(&from);
+	return ret;
+}
+
 /* The plan: see the comment at the top. */
 int hs_k8s_restore_plan(hs_restore *r, hs_error *e)
 {
 	const hs_profile_k8s *pk = r->profile ? r->profile->k8s : NULL;
 	const char *ctx = r->opts->to_context ? r->opts->to_context : pk ? pk->context : NULL;
 	hs_k8s_rstate *st = r->state;   /* made by hs_k8s_restore_scan, with the ConfigMaps */
-	json_t *doc, *steps = json_array(), *changed = json_object();
 	json_t *versions = json_object_get(json_object_get(json_object_get(json_object_get(r->manifest, "sources"),
 									    "k8s"), "details"), "versions");
-	hs_buf conflicts = HS_BUF_INIT;
+	hs_k8s_pstate ps = { json_array(), json_object(), HS_BUF_INIT, 0 };
 	const char *entry;
-	size_t n_conflicts = 0;
+	json_t *doc;
 	int ret = -1;
 
 	if (!st)   /* the scan saw no entry */
 		r->state = st = hs_k8s_rstate_new();
-	if (hs_k8s_client_new(&st->cl, pk ? pk->kubeconfig : NULL, ctx, pk ? pk->timeout_ms : 0, e) < 0)
+	if (hs_k8s_plan_targets(r, st, e) < 0 ||
+	    hs_k8s_client_new(&st->cl, pk ? pk->kubeconfig : NULL, ctx, pk ? pk->timeout_ms : 0, e) < 0)
 		goto out;
-	json_object_foreach(st->cms, entry, doc) {
-		const char *ns = json_string_value(json_object_get(json_object_get(doc, "metadata"), "namespace"));
-		const char *name = json_string_value(json_object_get(json_object_get(doc, "metadata"), "name"));
-		json_t *rec = json_object_get(versions, entry);
-		json_t *live = NULL, *lmeta;
-		hs_k8s_req rq = { "get", "", "v1", "configmaps", ns, name, NULL, NULL };
-		hs_buf target = HS_BUF_INIT, diff = HS_BUF_INIT, detail = HS_BUF_INIT;
-		hs_error ge;
-		long status = 0;
-		const char *action;
-
-		if (!strstr(entry, "/configmaps/") || !ns || !name)
-			continue;
-		hs_buf_addf(&target, "%s/configmap/%s", ns, name);
-		hs_buf_addf(&diff, "%s/%s", ns, name);
-		if (!hs_k8s_rwanted(r->opts, diff.data)) {
-			hs_buf_release(&target);
-			hs_buf_release(&diff);
-			continue;
-		}
-		hs_buf_reset(&diff);
-		hs_error_init(&ge);
-		if (hs_k8s_call(st->cl, &rq, "GET", NULL, NULL, &live, NULL, 0, &status, &ge) < 0 && status != 404) {
-			*e = ge;
-			hs_buf_release(&target);
-			hs_buf_release(&diff);
-			hs_buf_release(&detail);
+	json_object_foreach(st->cms, entry, doc)
+		if (hs_k8s_plan_one(r, st, &ps, entry, doc, json_object_get(versions, entry), e) < 0)
 			goto out;
-		}
-		lmeta = json_object_get(live, "metadata");
-		if (!live) {
-			action = "create";
-			hs_buf_adds(&detail, "absent: create from the archive");
-		} else if (!hs_k8s_cm_diff(doc, live, &diff)) {
-			action = "unchanged";
-			hs_buf_adds(&detail, "live data equals the archive");
-		} else {
-			const char *ruid = json_string_value(json_object_get(rec, "uid"));
-			const char *rrv = json_string_value(json_object_get(rec, "resourceVersion"));
-			const char *luid = json_string_value(json_object_get(lmeta, "uid"));
-			const char *lrv = json_string_value(json_object_get(lmeta, "resourceVersion"));
-			bool moved = !ruid || !rrv || !luid || !lrv || strcmp(ruid, luid) || strcmp(rrv, lrv);
-
-			if (moved && !r->opts->force) {
-				action = "conflict";
-				hs_buf_addf(&detail, "changed since the snapshot (resourceVersion %s, was %s): %s; "
-					    "--force to replace", lrv ? lrv : "?", rrv ? rrv : "?", diff.data);
-				hs_buf_addf(&conflicts, "%s%s", n_conflicts++ ? ", " : "", target.data);
-			} else {
-				action = "replace";
-				hs_buf_addf(&detail, "%s%s", moved ? "changed since the snapshot, forced: " : "",
-					    diff.data);
-			}
-		}
-		hs_k8s_step(steps, target.data, action, detail.data);
-		if (strcmp(action, "unchanged")) {
-			json_t *obj = json_deep_copy(doc);
-
-			hs_k8s_strip(obj, false);
-			json_array_append_new(st->items, json_pack("{s:s, s:s, s:s, s:o, s:O?}", "ns", ns, "name", name,
-								   "action", action, "obj", obj, "live_rv",
-								   json_object_get(lmeta, "resourceVersion")));
-			if (strcmp(action, "conflict")) {
-				json_t *set = json_object_get(changed, ns);
-
-				if (!set) {
-					set = json_object();
-					json_object_set_new(changed, ns, set);
-				}
-				json_object_set_new(set, name, json_true());
-			}
-		}
-		json_decref(live);
-		hs_buf_release(&target);
-		hs_buf_release(&diff);
-		hs_buf_release(&detail);
-	}
 	if (r->opts->restart) {
 		const char *ns;
 		json_t *set;
 
-		json_object_foreach(changed, ns, set)
-			if (hs_k8s_plan_restarts(st, ns, set, steps, e) < 0)
+		json_object_foreach(ps.changed, ns, set)
+			if (hs_k8s_plan_restarts(st, ns, set, ps.steps, e) < 0)
 				goto out;
 	}
-	if (n_conflicts && r->opts->execute) {
+	if (ps.n_conflicts && r->opts->execute) {
 		hs_err(e, HS_EXIT_PRECOND, "%zu configmap(s) changed since the snapshot (%s): --force to replace them",
-		       n_conflicts, conflicts.data);
+		       ps.n_conflicts, ps.conflicts.data);
 		goto out;
 	}
-	r->plan = steps;
-	steps = NULL;
+	r->plan = ps.steps;
+	ps.steps = NULL;
 	ret = 0;
 out:
-	json_decref(steps);
-	json_decref(changed);
-	hs_buf_release(&conflicts);
+	json_decref(ps.steps);
+	json_decref(ps.changed);
+	hs_buf_release(&ps.conflicts);
 	return ret;
 }
 

@@ -132,6 +132,51 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
  */
 size_t hs_k8s_cm_diff(const json_t *archived, const json_t *live, hs_buf *out);
 
+/*
+ * Content checks (restore/k8s_entry.c): the entry's path decides where an
+ * object goes; an object that disagrees with its path is bad data (65).
+ *
+ * hs_k8s_cm_entry: an entry under k8s/<x>/configmaps/: 1 with *ns and
+ * *name (new strings, the caller frees) when it is
+ * k8s/<ns>/configmaps/<name>.json with valid Kubernetes names; -1 (65,
+ * naming archive and entry) when it is under configmaps/ but not that;
+ * 0 for any other entry.
+ */
+int hs_k8s_cm_entry(const char *archive, const char *entry, char **ns, char **name, hs_error *e);
+
+/*
+ * The entry's ConfigMap object agrees with its path: a JSON object whose
+ * kind ("ConfigMap"), apiVersion ("v1"), metadata.namespace (ns) and
+ * metadata.name (name) are each absent or equal; else 65.
+ */
+int hs_k8s_cm_object_check(const char *archive, const char *entry, const json_t *obj, const char *ns,
+			   const char *name, hs_error *e);
+
+/* Set obj's metadata.namespace and metadata.name: what is written is the target's. */
+void hs_k8s_set_target(json_t *obj, const char *ns, const char *name);
+
+/* A namespace name (DNS-1123 label); an object name (DNS-1123 subdomain). */
+bool hs_k8s_valid_ns(const char *s);
+bool hs_k8s_valid_name(const char *s);
+
+/*
+ * --map-k8s-ns SRC=DST rules (NULL-terminated, may be NULL): each two
+ * valid namespace names, no SRC twice; else 64.  hs_k8s_ns_map: the
+ * target namespace of src (a rule's DST, else src itself; not a copy).
+ */
+int hs_k8s_ns_rules_check(const char *const *rules, hs_error *e);
+const char *hs_k8s_ns_map(const char *const *rules, const char *src);
+
+/*
+ * A rollback revision entry ".../revisions/<N>.json" of the Deployment in
+ * namespace ns: N a revision number, rev an object whose revision is N,
+ * with an object template, configmaps a list of strings, and a template
+ * metadata.namespace absent or ns (then removed: a pod template has no
+ * namespace of its own); *revision = N.  Else 65.  rev is changed.
+ */
+int hs_k8s_revision_check(const char *archive, const char *entry, json_t *rev, const char *ns, long *revision,
+			  hs_error *e);
+
 /* ConfigMap restore (restore/k8s.c), hooked into hs_source_k8s. */
 struct hs_restore;
 struct hs_reader;

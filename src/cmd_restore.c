@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "commands.h"
+#include "k8s_common.h"
 #include "log.h"
 #include "restore_scan.h"
 #include "source.h"
@@ -34,6 +35,7 @@
 const char hs_cmd_restore_usage[] =
 	"usage: hivesnap restore ARCHIVE [--only SOURCES] [--include PATTERN]... [--exclude PATTERN]...\n"
 	"                        [--mongo-mode insert|upsert|replace] [--map-ns SRC=DST]...\n"
+	"                        [--map-k8s-ns SRC=DST]...\n"
 	"                        [--redis-mode merge|replace] [--redis-ttl absolute|relative|none]\n"
 	"                        [--to-mongo URI] [--to-redis URI] [--to-kafka BROKERS] [--to-context CTX]\n"
 	"                        [--kafka-by-time] [--force] [--restart] [--stop-on-error]\n"
@@ -47,6 +49,7 @@ const char hs_cmd_restore_usage[] =
 	"  --include/--exclude P   namespace/key/object globs (repeatable)\n"
 	"  --mongo-mode MODE       insert (skip existing _id; default), upsert, replace\n"
 	"  --map-ns SRC=DST        restore MongoDB namespace SRC into DST ('*' allowed)\n"
+	"  --map-k8s-ns SRC=DST    restore the ConfigMaps of Kubernetes namespace SRC into DST\n"
 	"  --redis-mode MODE       merge (default) or replace (also delete live keys of the\n"
 	"                          profile's patterns that are not in the archive)\n"
 	"  --redis-ttl MODE        absolute (default: expired keys are skipped), relative, none\n"
@@ -56,7 +59,8 @@ const char hs_cmd_restore_usage[] =
 	"  --stop-on-error         stop at the first failed item instead of counting it\n"
 	"  --execute               carry the plan out\n\n"
 	"Exit: 0 done (or planned), 2 done but some items failed (counted in the report; without\n"
-	"--stop-on-error), 3 stopped, 4 bad archive, 5 precondition refused, 64 usage, 65 newer format.\n";
+	"--stop-on-error), 3 stopped, 4 bad archive, 5 precondition refused, 64 usage, 65 newer format\n"
+	"or bad data (e.g. a Kubernetes object naming another namespace than its entry).\n";
 
 /* The SPEC's restore order. */
 static const char *const hs_restore_order[] = { "kafka", "redis", "mongo", "k8s", NULL };
@@ -125,6 +129,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "mongo-mode", required_argument, NULL, 'M' },
 		{ "map-ns", required_argument, NULL, 'm' },
+		{ "map-k8s-ns", required_argument, NULL, 'K' },
 		{ "redis-mode", required_argument, NULL, 'R' },
 		{ "redis-ttl", required_argument, NULL, 'T' },
 		{ "to-mongo", required_argument, NULL, '1' },
@@ -142,7 +147,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	static const char *const redis_modes[] = { "merge", "replace", NULL };
 	static const char *const ttl_modes[] = { "absolute", "relative", "none", NULL };
 	hs_restore_opts o;
-	hs_strv inc = { NULL, 0 }, exc = { NULL, 0 }, map = { NULL, 0 };
+	hs_strv inc = { NULL, 0 }, exc = { NULL, 0 }, map = { NULL, 0 }, kmap = { NULL, 0 };
 	hs_restore rs[8];
 	hs_error serr[8];
 	const hs_source_ops *ops[8];
@@ -170,6 +175,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 			}
 			hs_strv_push(&map, optarg);
 			break;
+		case 'K': hs_strv_push(&kmap, optarg); break;
 		case 'M': o.mongo_mode = optarg; break;
 		case 'R': o.redis_mode = optarg; break;
 		case 'T': o.redis_ttl = optarg; break;
@@ -201,6 +207,9 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	o.include = inc.v;
 	o.exclude = exc.v;
 	o.map_ns = map.v;
+	o.map_k8s_ns = kmap.v;
+	if (hs_k8s_ns_rules_check(o.map_k8s_ns, e))
+		goto out;
 
 	/* 1. the manifest (from the index frame: fast; else read through) and the selection */
 	if (hs_archive_manifest(archive, &manifest, &header, e))
@@ -366,5 +375,6 @@ out:
 	free(inc.v);
 	free(exc.v);
 	free(map.v);
+	free(kmap.v);
 	return rc;
 }

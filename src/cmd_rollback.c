@@ -15,7 +15,11 @@
  * --with-configmaps restores, before the Deployment, the ConfigMaps the
  * revision references as they were when the archive captured that
  * revision as current; the plan says for each whether this archive holds
- * it that way or not.  The archive is verified whole first.
+ * it that way or not.  The archive is verified whole first, and its
+ * content checked before anything connects: the entry's path decides
+ * (a revision's number is its file's; a template naming a namespace other
+ * than the Deployment's, or a ConfigMap object disagreeing with its path,
+ * is exit 65; a template naming the Deployment's own loses that field).
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -43,7 +47,7 @@ const char hs_cmd_rollback_usage[] =
 	"  --to-context CTX      kubeconfig context (default: the profile's, else current)\n"
 	"  --execute             carry the plan out\n\n"
 	"Exit: 0 done or nothing to do, 3 failed, 4 bad archive, 5 Deployment paused,\n"
-	"64 usage.\n";
+	"64 usage, 65 an archived object disagrees with its entry's path.\n";
 
 typedef struct hs_rb {
 	const char *archive;
@@ -77,24 +81,48 @@ static void hs_rb_step(hs_rb *rb, const char *target, const char *action, const 
 						   "detail", detail ? detail : ""));
 }
 
-/* The archived revisions of the Deployment: revision number -> entry. */
-static json_t *hs_rb_revisions(hs_rb *rb)
+/*
+ * The archived revisions of the Deployment: revision number -> entry, in
+ * *out; and every ConfigMap entry of the namespace checked.  The entry's
+ * path decides: a revision's number is its file's, its template names no
+ * other namespace, and a ConfigMap object agrees with its path; else 65,
+ * before anything connects (restore/k8s_entry.c).
+ */
+static int hs_rb_revisions(hs_rb *rb, json_t **out, hs_error *e)
 {
 	json_t *revs = json_object(), *doc;
 	hs_buf prefix = HS_BUF_INIT;
 	const char *entry;
+	int ret = -1;
 
 	hs_buf_addf(&prefix, "k8s/%s/deployments/%s/revisions/", rb->ns, rb->name);
 	json_object_foreach(rb->entries, entry, doc) {
+		char *ns = NULL, *name = NULL;
+		int n = hs_k8s_cm_entry(rb->archive, entry, &ns, &name, e);
+
+		if (n == 1)
+			n = hs_k8s_cm_object_check(rb->archive, entry, doc, ns, name, e) ? -1 : 0;
+		free(ns);
+		free(name);
+		if (n < 0)
+			goto out;
 		if (!strncmp(entry, prefix.data, prefix.len) && !strchr(entry + prefix.len, '/')) {
 			char key[32];
+			long rev;
 
-			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(json_object_get(doc, "revision")));
+			if (hs_k8s_revision_check(rb->archive, entry, doc, rb->ns, &rev, e) < 0)
+				goto out;
+			snprintf(key, sizeof(key), "%ld", rev);
 			json_object_set(revs, key, doc);
 		}
 	}
+	*out = revs;
+	revs = NULL;
+	ret = 0;
+out:
+	json_decref(revs);
 	hs_buf_release(&prefix);
-	return revs;
+	return ret;
 }
 
 /* "1, 2, 3" of the archived revisions, for errors. */
@@ -144,6 +172,7 @@ static void hs_rb_plan_cms(hs_rb *rb, const json_t *rev, long target)
 			json_t *obj = json_deep_copy(cm);
 
 			hs_k8s_strip(obj, false);
+			hs_k8s_set_target(obj, rb->ns, json_string_value(n));   /* checked to agree with its entry */
 			hs_buf_addf(&d, "as at revision %ld, from %s", target, rb->archive);
 			hs_rb_step(rb, t.data, "restore", d.data);
 			json_array_append_new(rb->cms, json_pack("{s:s, s:o}", "name", json_string_value(n), "obj", obj));
@@ -294,7 +323,8 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	hs_buf_addf(&prefix, "k8s/%s/", rb.ns);
 	if (hs_k8s_archive_load(rb.archive, prefix.data, &rb.entries, e) < 0)
 		goto out;
-	revs = hs_rb_revisions(&rb);
+	if (hs_rb_revisions(&rb, &revs, e) < 0)
+		goto out;
 	if (!json_object_size(revs)) {
 		hs_err(e, HS_EXIT_FAILURE, "'%s' holds no revision of deployment '%s/%s'", rb.archive, rb.ns, rb.name);
 		goto out;

@@ -52,6 +52,7 @@ typedef struct hs_restore_opts {
 	bool restart;                 /* --restart: restart Deployments using changed ConfigMaps */
 	bool stop_on_error;           /* --stop-on-error */
 	bool kafka_by_time;           /* --kafka-by-time */
+	bool allow_system;            /* --allow-system: mongo may restore admin, local, config, system.* */
 	const char *mongo_mode;       /* insert|upsert|replace (default insert) */
 	const char *redis_mode;       /* merge|replace (default merge) */
 	const char *redis_ttl;        /* absolute|relative|none (default absolute) */
@@ -62,6 +63,7 @@ typedef struct hs_restore_opts {
 	const char *const *include;   /* --include globs (NULL-terminated, may be NULL) */
 	const char *const *exclude;   /* --exclude globs */
 	const char *const *map_ns;    /* --map-ns SRC=DST */
+	const char *const *map_k8s_ns; /* --map-k8s-ns SRC=DST (Kubernetes namespaces) */
 } hs_restore_opts;
 
 /*

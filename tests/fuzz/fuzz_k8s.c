@@ -11,7 +11,9 @@
  *    spec.template and A itself), the rollback annotations of A and B;
  *  - restore/k8s.c: hs_k8s_cm_diff(A, B);
  *  - snapshot/k8s_client.c: hs_k8s_status_error with A's Status "code",
- *    "reason" and "message" (an API error answer).
+ *    "reason" and "message" (an API error answer);
+ *  - restore/k8s_entry.c: A as a ConfigMap entry's object and as a
+ *    rollback revision entry (the content checks).
  * The API list pages (hs_k8s_list) are parsed by a static function behind
  * an HTTP request; see docs/fuzzing.md.
  */
@@ -61,6 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)hs_k8s_status_error(&rq, (long)json_integer_value(json_object_get(ja, "code")),
 					  json_string_value(json_object_get(ja, "reason")),
 					  json_string_value(json_object_get(ja, "message")), "fuzz-user", &e);
+		(void)hs_k8s_cm_object_check("a", "k8s/flowc/configmaps/app.json", ja, "flowc", "app", &e);
+		{
+			long rev;
+
+			x = json_deep_copy(ja);
+			(void)hs_k8s_revision_check("a", "k8s/flowc/deployments/api/revisions/3.json", x, "flowc", &rev,
+						    &e);
+			json_decref(x);
+		}
 	}
 	hs_buf_release(&out);
 	json_decref(ja);
