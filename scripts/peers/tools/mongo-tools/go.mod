@@ -1,5 +1,5 @@
 // Wrapper module that pins the MongoDB Database Tools (mongodump,
-// mongorestore), the interoperability and speed peer for MongoDB (see
+// mongorestore, bsondump), the interoperability and speed peer for MongoDB (see
 // docs/peers.md). Their 100.x.y tags resolve as pseudo-versions.
 module hivesnap.local/peers/mongo-tools
 
