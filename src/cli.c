@@ -11,6 +11,7 @@
 #include "log.h"
 #include "profile.h"
 #include "progress.h"
+#include "textsafe.h"
 
 static const char hs_exit_help[] =
 	"Exit codes:\n"
@@ -171,7 +172,7 @@ int hs_cli_main(int argc, char **argv)
 		argv[1] = "version";
 	cmd = hs_cli_find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr, "hivesnap: unknown command '%s' (see 'hivesnap --help')\n", argv[1]);
+		hs_text_fprintf(stderr, "hivesnap: unknown command '%s' (see 'hivesnap --help')\n", argv[1]);
 		return HS_EXIT_USAGE;
 	}
 
@@ -205,7 +206,8 @@ int hs_cli_main(int argc, char **argv)
 
 fail:
 	rc = err.code ? err.code : HS_EXIT_FAILURE;
-	fprintf(stderr, "hivesnap: %s\n", err.msg[0] ? err.msg : "failed");
+	/* one line, whatever names from the archive the message holds */
+	hs_text_fprintf(stderr, "hivesnap: %s\n", err.msg[0] ? err.msg : "failed");
 out:
 	hs_profile_free(ctx.profile);
 	return rc;

@@ -9,7 +9,10 @@
  *
  * reads naturally.  Messages are lowercase, one line, no full stop, the
  * subject quoted.  They never contain credentials: callers pass redacted
- * URIs (see hs_uri_redact in uri.h).
+ * URIs (see hs_uri_redact in uri.h).  A name quoted in a message may come
+ * from an archive, so it may hold any byte: messages are kept raw and
+ * escaped where they are printed as text (textsafe.h; the final
+ * "hivesnap: ..." line of src/cli.c stays one line).
  *
  * The code is the process exit code the error maps to (SPEC "Exit codes").
  * Exit codes never change meaning once released.

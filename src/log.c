@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "textsafe.h"
 
 static enum hs_log_level hs_log_level = HS_LOG_INFO;
 static pthread_mutex_t hs_log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -22,7 +23,7 @@ enum hs_log_level hs_log_get_level(void)
 	return hs_log_level;
 }
 
-/* Append a logfmt value: bare when it is a simple token, quoted otherwise. */
+/* Append a logfmt value: bare when it is a simple token (printable ASCII), quoted otherwise. */
 static void hs_log_value(hs_buf *b, const char *v)
 {
 	const char *p;
@@ -40,23 +41,9 @@ static void hs_log_value(hs_buf *b, const char *v)
 		hs_buf_adds(b, v);
 		return;
 	}
+	/* controls, DEL, C1, invalid UTF-8: escaped (textsafe.h), so no value forges a line */
 	hs_buf_addc(b, '"');
-	for (p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"' || c == '\\') {
-			hs_buf_addc(b, '\\');
-			hs_buf_addc(b, (char)c);
-		} else if (c == '\n') {
-			hs_buf_adds(b, "\\n");
-		} else if (c == '\t') {
-			hs_buf_adds(b, "\\t");
-		} else if (c < ' ') {
-			hs_buf_addf(b, "\\x%02x", c);
-		} else {
-			hs_buf_addc(b, (char)c);
-		}
-	}
+	hs_text_escape(b, v, strlen(v), HS_TEXT_QUOTE);
 	hs_buf_addc(b, '"');
 }
 
