@@ -42,6 +42,7 @@
 #include "linereader.h"
 #include "log.h"
 #include "profile.h"
+#include "textsafe.h"
 
 #define HS_DIFF_DEFAULT_LIMIT 20
 #define HS_DIFF_DEFAULT_TTL_TOLERANCE_MS 1000
@@ -497,14 +498,26 @@ static int hs_diff_settle(hs_diff_side side[2], bool failed, hs_error *e)
 	return failed ? -1 : 0;
 }
 
-/* "topic[partition]" for a Kafka item key; the caller frees it. */
-static char *hs_diff_partition_label(const json_t *k)
+/*
+ * An item's key (key true) or value as the text report shows it, appended
+ * to out, escaped (textsafe.h): "topic[partition]" for a Kafka item key,
+ * else the JSON text of v.
+ */
+static void hs_diff_item_text(hs_buf *out, const json_t *v, bool key)
 {
-	hs_buf b = HS_BUF_INIT;
+	char *j;
 
-	hs_buf_addf(&b, "%s[%" JSON_INTEGER_FORMAT "]", json_string_value(json_object_get(k, "topic")),
-		    json_integer_value(json_object_get(k, "partition")));
-	return hs_buf_detach(&b, NULL);
+	if (key && json_is_object(v) && json_object_get(v, "topic")) {
+		hs_text_addf(out, "%s[%" JSON_INTEGER_FORMAT "]", json_string_value(json_object_get(v, "topic")),
+			     json_integer_value(json_object_get(v, "partition")));
+		return;
+	}
+	j = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (j)
+		hs_text_escape(out, j, strlen(j), HS_TEXT_JSON);
+	else
+		hs_buf_adds(out, "?");
+	free(j);
 }
 
 /*
@@ -541,7 +554,7 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 	size_t i, j;
 
 	if (!json_array_size(changes)) {
-		fprintf(out, "equal: '%s' and '%s' hold the same data\n", a, b);
+		hs_text_fprintf(out, "equal: '%s' and '%s' hold the same data\n", a, b);
 		return;
 	}
 	fprintf(out, "%-6s %-8s %8s %8s %8s  %s\n", "SOURCE", "CHANGE", "ADDED", "REMOVED", "CHANGED",
@@ -549,20 +562,20 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 	json_array_foreach(changes, i, ch) {
 		const char *src = json_string_value(json_object_get(ch, "source"));
 
-		fprintf(out, "%-6s %-8s", src ? src : "-",
+		hs_text_fprintf(out, "%-6s %-8s", src ? src : "-",
 			json_string_value(json_object_get(ch, "change")));
 		hs_diff_col(out, json_object_get(ch, "added"));
 		hs_diff_col(out, json_object_get(ch, "removed"));
 		hs_diff_col(out, json_object_get(ch, "changed"));
-		fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
+		hs_text_fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
 		if (json_is_string(json_object_get(ch, "what")))
-			fprintf(out, "%-6s %-8s %s\n", "", "what", json_string_value(json_object_get(ch, "what")));
+			hs_text_fprintf(out, "%-6s %-8s %s\n", "", "what", json_string_value(json_object_get(ch, "what")));
 		json_array_foreach(json_object_get(ch, "patterns"), j, it) {
 			fprintf(out, "%-6s %-8s", "", "pattern");
 			hs_diff_col(out, json_object_get(it, "added"));
 			hs_diff_col(out, json_object_get(it, "removed"));
 			hs_diff_col(out, json_object_get(it, "changed"));
-			fprintf(out, "    %s\n", json_string_value(json_object_get(it, "pattern")));
+			hs_text_fprintf(out, "    %s\n", json_string_value(json_object_get(it, "pattern")));
 		}
 	}
 	if (!details)
@@ -573,24 +586,22 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 
 		if (!json_array_size(items))
 			continue;
-		fprintf(out, "\n%s:\n", json_string_value(json_object_get(ch, "entry")));
+		hs_text_fprintf(out, "\n%s:\n", json_string_value(json_object_get(ch, "entry")));
 		json_array_foreach(items, j, it) {
 			const char *c = json_string_value(json_object_get(it, "change"));
-			const json_t *kv = json_object_get(it, "key");
-			char *key = json_object_get(kv, "topic")
-					    ? hs_diff_partition_label(kv)
-					    : json_dumps(kv, JSON_ENCODE_ANY | JSON_COMPACT);
+			hs_buf key = HS_BUF_INIT;
 			const json_t *fields = json_object_get(it, "fields");
 			const json_t *delta = json_object_get(it, "delta");
 
-			fprintf(out, "  %c %s", c[0] == 'a' ? '+' : c[0] == 'r' ? '-' : '~', key ? key : "?");
+			hs_diff_item_text(&key, json_object_get(it, "key"), true);
+			fprintf(out, "  %c %s", c[0] == 'a' ? '+' : c[0] == 'r' ? '-' : '~', key.data);
 			if (json_is_array(fields)) {
 				const json_t *f;
 				size_t k;
 
 				fputs(" (", out);
 				json_array_foreach(fields, k, f)
-					fprintf(out, "%s%s", k ? ", " : "", json_string_value(f));
+					hs_text_fprintf(out, "%s%s", k ? ", " : "", json_string_value(f));
 				fputc(')', out);
 			}
 			if (delta)
@@ -599,15 +610,15 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 					json_integer_value(json_object_get(delta, "lag")));
 			if (json_object_get(it, "from") || json_object_get(it, "to")) {
 				const json_t *jf = json_object_get(it, "from"), *jt = json_object_get(it, "to");
-				char *from = jf ? json_dumps(jf, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-				char *to = jt ? json_dumps(jt, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
 
-				if (from && to)
-					fprintf(out, " %s -> %s", from, to);
-				else if (from || to)
-					fprintf(out, " %s", from ? from : to);
-				free(from);
-				free(to);
+				hs_buf_reset(&key);
+				if (jf)
+					hs_diff_item_text(&key, jf, false);
+				if (jf && jt)
+					hs_buf_adds(&key, " -> ");
+				if (jt)
+					hs_diff_item_text(&key, jt, false);
+				fprintf(out, " %s", key.data);
 			}
 			fputc('\n', out);
 			if (json_is_string(json_object_get(it, "diff"))) {
@@ -616,11 +627,11 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 				while (*d) {
 					size_t ln = strcspn(d, "\n");
 
-					fprintf(out, "      %.*s\n", (int)ln, d);
+					hs_text_fprintf(out, "      %.*s\n", (int)ln, d);
 					d += ln + (d[ln] == '\n');
 				}
 			}
-			free(key);
+			hs_buf_release(&key);
 		}
 		total = json_integer_value(json_object_get(ch, "added")) +
 			json_integer_value(json_object_get(ch, "removed")) +

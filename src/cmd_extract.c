@@ -29,6 +29,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "textsafe.h"
 
 const char hs_cmd_extract_usage[] =
 	"usage: hivesnap extract ARCHIVE DIR [GLOB] [--force]\n\n"
@@ -374,7 +375,7 @@ int hs_cmd_extract(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		       x.archive, left);
 		goto out;
 	}
-	fprintf(ctx->out, "extracted %zu entries to '%s'\n", done, x.dir);
+	hs_text_fprintf(ctx->out, "extracted %zu entries to '%s'\n", done, x.dir);
 	rc = 0;
 out:
 	hs_reader_free(r);

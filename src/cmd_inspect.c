@@ -23,6 +23,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "textsafe.h"
 
 const char hs_cmd_inspect_usage[] =
 	"usage: hivesnap inspect ARCHIVE [--json]\n\n"
@@ -159,23 +160,23 @@ static void hs_inspect_text(FILE *f, const char *path, off_t size, bool index,
 	const char *k;
 	json_t *src;
 
-	fprintf(f, "archive    %s\n", path);
-	fprintf(f, "size       %jd bytes (index frame: %s)\n", (intmax_t)size, index ? "yes" : "no");
-	fprintf(f, "kind       %s\n", hs_inspect_str(header, "kind", "-"));
-	fprintf(f, "created    %s\n", hs_inspect_str(header, "created_at", "-"));
-	fprintf(f, "completed  %s\n", hs_inspect_str(manifest, "completed_at", "-"));
-	fprintf(f, "profile    %s\n", hs_inspect_str(header, "profile", "-"));
-	fprintf(f, "label      %s\n", hs_inspect_str(header, "label", "-"));
-	fprintf(f, "host       %s\n", hs_inspect_str(header, "host", "-"));
-	fprintf(f, "tool       %s %s\n", hs_inspect_str(tool, "name", "-"),
+	hs_text_fprintf(f, "archive    %s\n", path);
+	hs_text_fprintf(f, "size       %jd bytes (index frame: %s)\n", (intmax_t)size, index ? "yes" : "no");
+	hs_text_fprintf(f, "kind       %s\n", hs_inspect_str(header, "kind", "-"));
+	hs_text_fprintf(f, "created    %s\n", hs_inspect_str(header, "created_at", "-"));
+	hs_text_fprintf(f, "completed  %s\n", hs_inspect_str(manifest, "completed_at", "-"));
+	hs_text_fprintf(f, "profile    %s\n", hs_inspect_str(header, "profile", "-"));
+	hs_text_fprintf(f, "label      %s\n", hs_inspect_str(header, "label", "-"));
+	hs_text_fprintf(f, "host       %s\n", hs_inspect_str(header, "host", "-"));
+	hs_text_fprintf(f, "tool       %s %s\n", hs_inspect_str(tool, "name", "-"),
 		hs_inspect_str(tool, "version", "-"));
-	fprintf(f, "status     %s\n", hs_inspect_str(manifest, "status", "-"));
+	hs_text_fprintf(f, "status     %s\n", hs_inspect_str(manifest, "status", "-"));
 
 	fputc('\n', f);
 	if (!json_is_object(sources) || json_object_size(sources) == 0) {
 		fputs("no sources recorded\n", f);
 	} else {
-		fprintf(f, "%-8s %-8s %8s %10s %12s %9s  %s\n", "SOURCE", "STATUS", "ENTRIES",
+		hs_text_fprintf(f, "%-8s %-8s %8s %10s %12s %9s  %s\n", "SOURCE", "STATUS", "ENTRIES",
 			"ITEMS", "BYTES", "DURATION", "WATERMARK");
 		json_object_foreach((json_t *)sources, k, src) {
 			hs_buf wm = HS_BUF_INIT;
@@ -184,15 +185,15 @@ static void hs_inspect_text(FILE *f, const char *path, off_t size, bool index,
 
 			hs_inspect_duration(src, dur, sizeof(dur));
 			hs_inspect_watermark(json_object_get(src, "watermark"), &wm);
-			fprintf(f, "%-8s %-8s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %9s  %s\n", k,
+			hs_text_fprintf(f, "%-8s %-8s %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %9s  %s\n", k,
 				hs_inspect_str(src, "status", "-"), hs_inspect_u64(src, "entries"),
 				hs_inspect_u64(src, "items"), hs_inspect_u64(src, "bytes"), dur, wm.data);
 			if (err)
-				fprintf(f, "         error: %s\n", err);
+				hs_text_fprintf(f, "         error: %s\n", err);
 			hs_buf_release(&wm);
 		}
 	}
-	fprintf(f, "\ntotal      %" PRIu64 " entries, %" PRIu64 " items, %" PRIu64 " bytes\n",
+	hs_text_fprintf(f, "\ntotal      %" PRIu64 " entries, %" PRIu64 " items, %" PRIu64 " bytes\n",
 		hs_inspect_u64(totals, "entries"), hs_inspect_u64(totals, "items"),
 		hs_inspect_u64(totals, "bytes"));
 }

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "retention.h"
+#include "textsafe.h"
 
 const char hs_cmd_list_usage[] =
 	"usage: hivesnap list DIR [--json]\n\n"
@@ -81,7 +82,7 @@ int hs_cmd_list(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				hs_buf_adds(&srcs, b[i].error);
 			else
 				hs_list_sources(&srcs, b[i].sources);
-			fprintf(ctx->out, "%-20s  %-10s  %-8s  %12" PRId64 "  %-12s  %s  %s\n",
+			hs_text_fprintf(ctx->out, "%-20s  %-10s  %-8s  %12" PRId64 "  %-12s  %s  %s\n",
 				b[i].created_at ? b[i].created_at : "-", b[i].status, b[i].kind ? b[i].kind : "-",
 				b[i].size, b[i].label ? b[i].label : "-", b[i].name, srcs.data);
 		}

@@ -19,6 +19,7 @@
 
 #include "archive.h"
 #include "commands.h"
+#include "textsafe.h"
 
 const char hs_cmd_ls_usage[] =
 	"usage: hivesnap ls ARCHIVE [GLOB] [--json]\n\n"
@@ -83,7 +84,7 @@ int hs_cmd_ls(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 							      src ? json_string(src) : json_null(),
 							      "items", items));
 		} else {
-			fprintf(ctx->out, "%12" JSON_INTEGER_FORMAT "  %s  %-6s %10" JSON_INTEGER_FORMAT "  %s\n",
+			hs_text_fprintf(ctx->out, "%12" JSON_INTEGER_FORMAT "  %s  %-6s %10" JSON_INTEGER_FORMAT "  %s\n",
 				size, sha, src ? src : "-", items, name);
 		}
 	}

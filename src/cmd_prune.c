@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "lock.h"
 #include "retention.h"
+#include "textsafe.h"
 
 const char hs_cmd_prune_usage[] =
 	"usage: hivesnap prune DIR [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
@@ -86,7 +87,7 @@ int hs_cmd_prune(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		json_array_foreach(json_object_get(report, "archives"), i, a) {
 			const char *act = json_string_value(json_object_get(a, "action"));
 
-			fprintf(ctx->out, "%-12s %s  %s\n",
+			hs_text_fprintf(ctx->out, "%-12s %s  %s\n",
 				strcmp(act, "keep") == 0 ? "keep" : dry_run ? "would remove" : "remove",
 				json_string_value(json_object_get(a, "name")),
 				json_string_value(json_object_get(a, "reason")));

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "restore_scan.h"
 #include "source.h"
+#include "textsafe.h"
 
 const char hs_cmd_restore_usage[] =
 	"usage: hivesnap restore ARCHIVE [--only SOURCES] [--include PATTERN]... [--exclude PATTERN]...\n"
@@ -101,14 +102,14 @@ static void hs_restore_archive_first(const char *archive, hs_error *e)
 		*e = ve;
 }
 
-/* Print one source's plan (or result) as text lines. */
+/* Print one source's plan (or result) as text lines; names from the archive escaped. */
 static void hs_print_steps(FILE *out, const char *source, const json_t *steps)
 {
 	size_t i;
 	json_t *step;
 
 	if (!json_is_array(steps) || !json_array_size(steps)) {
-		fprintf(out, "  %-6s nothing to do\n", source);
+		hs_text_fprintf(out, "  %-6s nothing to do\n", source);
 		return;
 	}
 	json_array_foreach(steps, i, step) {
@@ -116,7 +117,7 @@ static void hs_print_steps(FILE *out, const char *source, const json_t *steps)
 		const char *action = json_string_value(json_object_get(step, "action"));
 		const char *detail = json_string_value(json_object_get(step, "detail"));
 
-		fprintf(out, "  %-6s %-40s %-10s %s\n", source, target ? target : "-", action ? action : "-",
+		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", source, target ? target : "-", action ? action : "-",
 			detail ? detail : "");
 	}
 }
@@ -279,7 +280,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 	/* 3. the plans */
 	if (!ctx->json) {
-		fprintf(ctx->out, "%s %s\n", o.execute ? "Restoring" : "Plan for restoring (dry run; --execute to act):",
+		hs_text_fprintf(ctx->out, "%s %s\n", o.execute ? "Restoring" : "Plan for restoring (dry run; --execute to act):",
 			archive);
 		for (i = 0; i < nsrc; i++)
 			hs_print_steps(ctx->out, ops[i]->name, rs[i].plan);

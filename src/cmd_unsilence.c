@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "profile.h"
 #include "silence.h"
+#include "textsafe.h"
 
 const char hs_cmd_unsilence_usage[] =
 	"usage: hivesnap unsilence [-p PROFILE] ID|ARCHIVE\n\n"
@@ -109,7 +110,7 @@ int hs_cmd_unsilence(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 	}
 	if (hs_silence_expire(url, id, e))
 		goto out;
-	fprintf(ctx->out, "expired silence %s\n", id);
+	hs_text_fprintf(ctx->out, "expired silence %s\n", id);
 	rc = 0;
 out:
 	free(id);

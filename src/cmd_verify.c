@@ -20,6 +20,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "textsafe.h"
 
 const char hs_cmd_verify_usage[] =
 	"usage: hivesnap verify ARCHIVE... [--json]\n\n"
@@ -246,7 +247,7 @@ int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				"error", code ? hs_verify_jstr(err.msg) : json_null(), "code", code,
 				"entries", (json_int_t)entries, "bytes", (json_int_t)bytes));
 		} else if (code == 0) {
-			fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path, entries,
+			hs_text_fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path, entries,
 				bytes);
 		} else {
 			/* the reader's message names the archive first: the line already does */
@@ -255,7 +256,7 @@ int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 			if (why[0] == '\'' && !strncmp(why + 1, path, pl) && !strncmp(why + 1 + pl, "': ", 3))
 				why += pl + 4;
-			fprintf(ctx->out, "FAILED %s: %s\n", path, why);
+			hs_text_fprintf(ctx->out, "FAILED %s: %s\n", path, why);
 		}
 	}
 	if (ctx->json) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "textsafe.h"
 
 struct hs_progress {
 	char source[32];
@@ -57,8 +58,11 @@ static void hs_progress_draw(hs_progress *p, bool final)
 
 	hs_human(bytes, sizeof(bytes), (double)p->bytes);
 	hs_human(rate, sizeof(rate), el > 0 ? (double)p->bytes / el : 0);
-	fprintf(stderr, "\r\033[K%-6s %12llu items  %10s  %10s/s  %s%s", p->source,
-		(unsigned long long)p->items, bytes, rate, p->note, final ? "\n" : "");
+	/* the note may name a collection or key: escaped, the line stays one line */
+	hs_text_fprintf(stderr, "\r\033[K%-6s %12llu items  %10s  %10s/s  %s", p->source,
+			(unsigned long long)p->items, bytes, rate, p->note);
+	if (final)
+		fputc('\n', stderr);
 	fflush(stderr);
 }
 
