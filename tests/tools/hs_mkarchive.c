@@ -6,13 +6,16 @@
  *   hs_mkarchive OUT.tar.zst [--kind K] [--profile P] [--label L]
  *                [--created-at UNIXSECONDS] [--level N] [--threads N]
  *                [--source-status SRC=STATUS[:error text]]... [--no-index]
+ *                [--source-details SRC=JSON]...
  *                NAME=@FILE | NAME=TEXT ...
  *
  * The source of an entry is its first path component when that is mongo,
  * redis, kafka, k8s or diag.  Every source that has entries and no
  * --source-status is recorded as ok.  --no-index cuts the index frame off
  * the finished file (an archive without one is valid, only slower to
- * inspect).  Exit 0, or 3 with a one-line error on stderr.
+ * inspect).  --source-details records JSON as the source's "details" in
+ * the manifest (e.g. mongo's collection list, as an attacker may write it).
+ * Exit 0, or 3 with a one-line error on stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,12 +122,13 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 'T' },
 		{ "source-status", required_argument, NULL, 's' },
 		{ "no-index", no_argument, NULL, 'n' },
+		{ "source-details", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	hs_archive_opts ao;
 	hs_archive_writer *w = NULL;
 	hs_error e;
-	json_t *statuses = json_object(), *used = json_object();
+	json_t *statuses = json_object(), *used = json_object(), *details = json_object();
 	const char *out, *key;
 	json_t *val;
 	bool no_index = false;
@@ -156,6 +160,20 @@ int main(int argc, char **argv)
 				json_object_set_new(statuses, src, json_string(eq + 1));
 				free(src);
 			}
+			break;
+		}
+		case 'd': {
+			const char *eq = strchr(optarg, '=');
+			json_t *d = eq ? json_loads(eq + 1, JSON_DECODE_ANY, NULL) : NULL;
+			char *src;
+
+			if (!d) {
+				hs_err(&e, HS_EXIT_FAILURE, "--source-details takes SRC=JSON");
+				goto out;
+			}
+			src = hs_xstrndup(optarg, (size_t)(eq - optarg));
+			json_object_set_new(details, src, d);
+			free(src);
 			break;
 		}
 		default:
@@ -193,14 +211,14 @@ int main(int argc, char **argv)
 	json_object_foreach(used, key, val) {
 		if (!json_object_get(statuses, key) &&
 		    hs_aw_source(w, key, HS_STATUS_OK, NULL, ao.created_at * 1000, ao.created_at * 1000,
-				 NULL, NULL, &e))
+				 NULL, json_object_get(details, key), &e))
 			goto out;
 	}
 	json_object_foreach(statuses, key, val) {
 		const char *st = json_string_value(val), *colon = strchr(st, ':');
 		char *status = hs_xstrndup(st, colon ? (size_t)(colon - st) : strlen(st));
 		int r = hs_aw_source(w, key, status, colon ? colon + 1 : NULL, ao.created_at * 1000,
-				     ao.created_at * 1000, NULL, NULL, &e);
+				     ao.created_at * 1000, NULL, json_object_get(details, key), &e);
 
 		free(status);
 		if (r)
@@ -217,5 +235,6 @@ out:
 	hs_aw_free(w);
 	json_decref(statuses);
 	json_decref(used);
+	json_decref(details);
 	return rc;
 }
