@@ -17,8 +17,9 @@
 # (FUZZ_OUT=DIR puts artifacts/ and logs/ there instead).
 # The exit code is non-zero when any target crashed, leaked, hit UB, timed
 # out (an input running > 10 s) or ran out of memory, or the build failed.
-# A missing clang is installed with scripts/install-deps.sh; if that is not
-# possible the script fails (it never skips).
+# A missing clang or clang runtime (libclang-rt-14-dev) is installed with
+# scripts/install-deps.sh; if that is not possible the script fails (it
+# never skips).
 #
 # The machine may be shared: run long sessions as `nice -n 19 scripts/fuzz.sh 600`.
 set -euo pipefail
@@ -29,7 +30,7 @@ mode=run
 case "${1:-}" in
 --build-only) mode=build; shift ;;
 --no-build) mode=nobuild; shift ;;
--h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 secs="${FUZZ_SECONDS:-60}"
 if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then
@@ -50,13 +51,29 @@ for t in "${targets[@]}"; do
 		{ echo "fuzz.sh: no target '$t' (targets: ${all[*]})" >&2; exit 64; }
 done
 
+# clang and the runtimes -fsanitize=fuzzer,address links: clang only
+# recommends them (libclang-rt-<N>-dev), so clang alone is not enough
+missing_clang() {
+	command -v clang >/dev/null 2>&1 || { echo "clang"; return 0; }
+	local rt lib
+	rt="$(clang -print-resource-dir)/lib/linux"
+	for lib in fuzzer asan asan_static; do
+		[[ -f $rt/libclang_rt.$lib-$(uname -m).a ]] ||
+			{ echo "$rt/libclang_rt.$lib-$(uname -m).a (Debian package libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev)"; return 0; }
+	done
+	return 1
+}
+
 build_tree() {
-	if ! command -v clang >/dev/null 2>&1; then
-		echo "fuzz.sh: clang is missing; installing it with scripts/install-deps.sh" >&2
+	local m
+	if m=$(missing_clang); then
+		echo "fuzz.sh: missing $m; installing it with scripts/install-deps.sh" >&2
 		"$here/scripts/install-deps.sh" ||
 			{ echo "fuzz.sh: cannot install clang (scripts/install-deps.sh failed)" >&2; return 1; }
-		command -v clang >/dev/null 2>&1 ||
-			{ echo "fuzz.sh: clang is still missing after scripts/install-deps.sh" >&2; return 1; }
+		if m=$(missing_clang); then
+			echo "fuzz.sh: still missing after scripts/install-deps.sh: $m" >&2
+			return 1
+		fi
 	fi
 	mkdir -p "$build"
 	# one build at a time in the tree (ctest may start several of us)
