@@ -14,6 +14,10 @@ build="$here/build/release"
 out="${HIVESNAP_DEMO_DIR:-/tmp/hivesnap-demo}"
 
 scripts/install-deps.sh
+if ! scripts/install-deps.sh --check; then
+	echo "demo: the machine lacks what the build or the peers need (above)" >&2
+	exit 1
+fi
 [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
 
 echo "== build into $build"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - the whole test suite, as CI runs it (.ci/run calls exactly this).
 #
-#   1. installs the Debian packages the build and tests need (scripts/install-deps.sh)
+#   1. installs the Debian packages the build and tests need (scripts/install-deps.sh),
+#      then checks that nothing the scripts use is missing (install-deps.sh --check:
+#      a missing package, tool, clang runtime or Go stops the run before the build)
 #   2. builds hivesnap and the tests with -Werror and ASan+UBSan into build/test
 #   3. starts the real peers (scripts/peers.sh: Redis, FerretDB, Kafka, Prometheus,
 #      Alertmanager, ...; built once into ~/.cache/hivesnap-peers) and seeds them
@@ -20,6 +22,10 @@ build="${HIVESNAP_TEST_BUILD:-$here/build/test}"
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
+if ! scripts/install-deps.sh --check; then
+	echo "test.sh: the machine lacks what the build or the tests need (above); install it or add it to scripts/install-deps.sh" >&2
+	exit 1
+fi
 [[ -x /usr/local/go/bin/go ]] && export PATH="/usr/local/go/bin:$PATH"
 
 echo "== build (-Werror, ASan+UBSan) into $build"
