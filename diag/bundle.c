@@ -19,6 +19,7 @@
 #include "log.h"
 #include "output.h"
 #include "redact.h"
+#include "textsafe.h"
 
 #define HS_BUNDLE_SOURCE "diag"
 
@@ -518,17 +519,21 @@ static json_t *hs_bundle_check(const hs_diag_run *r, json_t *warnings)
 
 /* ------------------------------------------------------------ summary */
 
-/* Markdown table cells: no newlines, '|' escaped. */
+/* Markdown table cells: no newlines, '|' escaped, no raw control characters. */
 static void hs_bundle_cell(hs_buf *b, const char *s)
 {
+	const char *run = s;
+
+	/* other controls (ESC, C1: server text is input) as \u001B (textsafe.h), backslashes kept */
 	for (; s && *s; s++) {
-		if (*s == '|')
-			hs_buf_adds(b, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			hs_buf_addc(b, ' ');
-		else
-			hs_buf_addc(b, *s);
+		if (*s != '|' && *s != '\n' && *s != '\r')
+			continue;
+		hs_text_escape(b, run, (size_t)(s - run), HS_TEXT_JSON);
+		hs_buf_adds(b, *s == '|' ? "\\|" : " ");
+		run = s + 1;
 	}
+	if (s)
+		hs_text_escape(b, run, (size_t)(s - run), HS_TEXT_JSON);
 }
 
 /* diag/summary.md: findings first, then the collectors, then how to open the bundle. */

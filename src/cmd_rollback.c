@@ -33,6 +33,7 @@
 #include "k8s_common.h"
 #include "log.h"
 #include "profile.h"
+#include "textsafe.h"
 
 const char hs_cmd_rollback_usage[] =
 	"usage: hivesnap rollback ARCHIVE --deployment NS/NAME [--revision N] [--with-configmaps]\n"
@@ -251,7 +252,7 @@ static void hs_rb_print(FILE *out, const json_t *steps)
 	size_t i;
 
 	json_array_foreach(steps, i, s)
-		fprintf(out, "  %-6s %-40s %-10s %s\n", "k8s", json_string_value(json_object_get(s, "target")),
+		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", "k8s", json_string_value(json_object_get(s, "target")),
 			json_string_value(json_object_get(s, "action")),
 			json_string_value(json_object_get(s, "detail")));
 }
@@ -403,7 +404,7 @@ int hs_cmd_rollback(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		hs_rb_step(&rb, t.data, "rollback", d.data);
 	}
 	if (!ctx->json) {
-		fprintf(ctx->out, "%s %s from %s\n", rb.execute ? "Rolling back" :
+		hs_text_fprintf(ctx->out, "%s %s from %s\n", rb.execute ? "Rolling back" :
 			"Plan for rolling back (dry run; --execute to act):", t.data, rb.archive);
 		hs_rb_print(ctx->out, rb.steps);
 		fflush(ctx->out);
