@@ -17,6 +17,12 @@
  *
  * Indexes are created after the data, one by one (without "v" and "ns"), so
  * an index the server rejects is reported by name and costs no data.
+ *
+ * Before any of this, restore's verifying pass has checked every selected
+ * collection's documents and metadata (restore/mongo_scan.c); the batches
+ * themselves are written by restore/mongo_write.c.  Namespaces of admin,
+ * local, config and system.* are refused in the plan without
+ * --allow-system (exit 5).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,41 +32,11 @@
 #include "clock.h"
 #include "log.h"
 #include "mongo_common.h"
+#include "mongo_restore.h"
 #include "uri.h"
 
 #define HS_MONGO_TMP_PREFIX "hivesnap_restore_tmp_"
 #define HS_MONGO_OLD_PREFIX "hivesnap_restore_old_"
-#define HS_MONGO_META_MAX (16u * 1024 * 1024)
-#define HS_MONGO_DOC_MAX (48u * 1024 * 1024)
-
-/* One collection of the archive and what happens to it. */
-typedef struct hs_mongo_item {
-	char *src_db, *src_coll;
-	char *dst_db, *dst_coll;
-	char *type;
-	bool selected;
-	int64_t docs_archive;
-	int64_t docs_live;
-	bool exists;
-	/* apply */
-	bool have_meta, data_done, finished, failed_hard;
-	bson_t options, indexes;
-	int64_t inserted, replaced, skipped, failed;
-	int64_t data_ms, index_ms;  /* time spent loading documents, building indexes */
-	json_t *index_errors;
-	char error[HS_ERROR_MSG_MAX];
-} hs_mongo_item;
-
-typedef struct hs_mongo_rstate {
-	const char *uri;        /* borrowed: --to-mongo or the profile's */
-	char *red;
-	const char *mode;
-	bool ferretdb;          /* FerretDB: no renameCollection dropTarget, slow upserts */
-	bool rename_atomic;     /* renameCollection with dropTarget works */
-	mongoc_client_pool_t *pool;
-	hs_mongo_item *items;
-	size_t n_items;
-} hs_mongo_rstate;
 
 static void hs_mongo_item_release(hs_mongo_item *it)
 {
@@ -74,6 +50,7 @@ static void hs_mongo_item_release(hs_mongo_item *it)
 		bson_destroy(&it->indexes);
 	}
 	json_decref(it->index_errors);
+	json_decref(it->refused);
 }
 
 void hs_mongo_restore_release(hs_restore *r)
@@ -224,6 +201,18 @@ int hs_mongo_restore_plan(hs_restore *r, hs_error *e)
 		hs_buf_release(&ns);
 	}
 
+	/* system namespaces (users, roles, the oplog, sharding state): only when asked */
+	for (i = 0; i < st->n_items && !(o && o->allow_system); i++) {
+		hs_mongo_item *it = &st->items[i];
+
+		if (it->selected && (hs_mongo_ns_system(it->src_db, it->src_coll) ||
+				     hs_mongo_ns_system(it->dst_db, it->dst_coll))) {
+			hs_err(e, HS_EXIT_PRECOND, "refusing to restore '%s.%s' into '%s.%s': a system namespace "
+			       "(databases admin, local, config; collections system.*); --allow-system restores it",
+			       it->src_db, it->src_coll, it->dst_db, it->dst_coll);
+			goto out;
+		}
+	}
 	if (hs_mongo_pool_new(st->uri, 2, &st->pool, NULL, e))
 		goto out;
 	client = mongoc_client_pool_pop(st->pool);
@@ -363,295 +352,6 @@ static void hs_mongo_drop(mongoc_client_t *client, const char *db, const char *c
 	mongoc_collection_destroy(c);
 }
 
-/*
- * {_id: {$in: [...]}} over the documents of a batch: those at the given
- * positions, or all n when pos is NULL.
- */
-static void hs_mongo_id_filter(const hs_buf *docs, const size_t *offs, const uint32_t *pos, size_t n,
-			       bson_t *filter)
-{
-	bson_t in, arr;
-	size_t i;
-
-	bson_init(filter);
-	BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (i = 0; i < n; i++) {
-		size_t off = offs[pos ? pos[i] : i];
-		bson_t d;
-		bson_iter_t id;
-		uint32_t len;
-		char key[16];
-		const char *k;
-
-		memcpy(&len, docs->data + off, 4);
-		len = BSON_UINT32_FROM_LE(len);
-		if (bson_init_static(&d, (const uint8_t *)docs->data + off, len) && bson_iter_init_find(&id, &d, "_id")) {
-			bson_uint32_to_string((uint32_t)i, &k, key, sizeof(key));
-			bson_append_iter(&arr, k, -1, &id);
-		}
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(filter, &in);
-}
-
-/*
- * Of the documents at the given batch positions that failed with a
- * duplicate key, count those whose _id exists in the target as skipped
- * and the others (a conflict on another unique index) as failed.  The
- * servers' messages cannot tell the two apart (FerretDB says only
- * "E11000 duplicate key error collection: db.c"), the target can.
- */
-static int hs_mongo_sort_dups(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mongo_item *it,
-			      const hs_buf *docs, const size_t *offs, const uint32_t *pos, size_t n, hs_error *e)
-{
-	bson_t filter;
-	bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
-	mongoc_cursor_t *cur;
-	const bson_t *doc;
-	bson_error_t berr;
-	int64_t found = 0;
-	int rc = 0;
-
-	hs_mongo_id_filter(docs, offs, pos, n, &filter);
-	cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
-	while (mongoc_cursor_next(cur, &doc))
-		found++;
-	if (mongoc_cursor_error(cur, &berr))
-		rc = hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot read '%s.%s' on '%s'", it->dst_db,
-				  it->dst_coll, st->red);
-	if (found > (int64_t)n)
-		found = (int64_t)n;
-	it->skipped += found;
-	if ((int64_t)n > found && !it->error[0])
-		snprintf(it->error, sizeof(it->error), "duplicate key on a unique index other than _id");
-	it->failed += (int64_t)n - found;
-	mongoc_cursor_destroy(cur);
-	bson_destroy(opts);
-	bson_destroy(&filter);
-	return rc;
-}
-
-/* Whether a bulk reply lists at least one write error. */
-static bool hs_mongo_has_write_errors(const bson_t *reply)
-{
-	bson_iter_t it, sub;
-
-	return bson_iter_init_find(&it, reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&
-	       bson_iter_recurse(&it, &sub) && bson_iter_next(&sub);
-}
-
-/*
- * Send one batch of documents (concatenated BSON in docs) to coll in the
- * item's mode.  Counts go into the item; a failed document is counted, a
- * batch the server refuses as a whole is an error.
- */
-static int hs_mongo_flush(hs_mongo_rstate *st, mongoc_collection_t *coll, hs_mongo_item *it,
-			  const hs_buf *docs, bool insert_only, hs_error *e)
-{
-	bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
-	mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts);
-	bson_t reply = BSON_INITIALIZER;
-	bson_error_t berr;
-	bson_iter_t ri, wi;
-	size_t off = 0, ndocs = 0, ndups = 0;
-	size_t *offs = NULL;
-	uint32_t *dups = NULL;
-	uint32_t ret;
-	int rc = -1;
-	bool upsert = !insert_only && !strcmp(st->mode, "upsert") && !st->ferretdb;
-	bool upsert_by_delete = !insert_only && !strcmp(st->mode, "upsert") && st->ferretdb;
-	bool skip_dups = !insert_only && !strcmp(st->mode, "insert");
-	int64_t deleted = 0;
-
-	offs = hs_xcalloc(docs->len / 5 + 1, sizeof(*offs));
-	dups = hs_xcalloc(docs->len / 5 + 1, sizeof(*dups));
-
-	while (off < docs->len) {
-		bson_t doc;
-		uint32_t len;
-
-		memcpy(&len, docs->data + off, 4);
-		len = BSON_UINT32_FROM_LE(len);
-		if (!bson_init_static(&doc, (const uint8_t *)docs->data + off, len)) {
-			hs_err(e, HS_EXIT_DATA, "malformed document in the archive for '%s.%s'", it->src_db, it->src_coll);
-			goto out;
-		}
-		offs[ndocs++] = off;
-		if (upsert) {
-			bson_t sel = BSON_INITIALIZER;
-			bson_t *uo = BCON_NEW("upsert", BCON_BOOL(true));
-			bson_iter_t id;
-
-			if (bson_iter_init_find(&id, &doc, "_id"))
-				bson_append_iter(&sel, "_id", 3, &id);
-			if (!mongoc_bulk_operation_replace_one_with_opts(bulk, &sel, &doc, uo, &berr)) {
-				it->failed++;
-				hs_debug("mongo", "cannot queue a document for '%s.%s': %s", it->dst_db, it->dst_coll,
-					 berr.message);
-			}
-			bson_destroy(uo);
-			bson_destroy(&sel);
-		} else if (!mongoc_bulk_operation_insert_with_opts(bulk, &doc, NULL, &berr)) {
-			it->failed++;
-		}
-		off += len;
-	}
-	if (upsert_by_delete) {
-		/*
-		 * FerretDB 1.24 runs an upsert as a scan (tens per second on
-		 * SQLite): there, delete the batch's _ids and insert the
-		 * batch.  Not atomic per document, unlike a real upsert.
-		 */
-		bson_t filter, dreply;
-
-		hs_mongo_id_filter(docs, offs, NULL, ndocs, &filter);
-		if (!mongoc_collection_delete_many(coll, &filter, NULL, &dreply, &berr)) {
-			bson_destroy(&filter);
-			bson_destroy(&dreply);
-			hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot write to '%s.%s' on '%s'", it->dst_db,
-				     it->dst_coll, st->red);
-			goto out;
-		}
-		if (bson_iter_init_find(&ri, &dreply, "deletedCount"))
-			deleted = bson_iter_as_int64(&ri);
-		bson_destroy(&filter);
-		bson_destroy(&dreply);
-	}
-	bson_destroy(&reply);
-	ret = mongoc_bulk_operation_execute(bulk, &reply, &berr);
-	if (bson_iter_init_find(&ri, &reply, "nInserted")) {
-		int64_t nin = bson_iter_as_int64(&ri);
-
-		if (upsert_by_delete) {
-			if (deleted > nin)
-				deleted = nin;
-			it->replaced += deleted;
-			nin -= deleted;
-		}
-		it->inserted += nin;
-	}
-	if (bson_iter_init_find(&ri, &reply, "nUpserted"))
-		it->inserted += bson_iter_as_int64(&ri);
-	if (bson_iter_init_find(&ri, &reply, "nMatched"))
-		it->replaced += bson_iter_as_int64(&ri);
-	if (bson_iter_init_find(&ri, &reply, "writeErrors") && BSON_ITER_HOLDS_ARRAY(&ri) &&
-	    bson_iter_recurse(&ri, &wi)) {
-		while (bson_iter_next(&wi)) {
-			const uint8_t *data;
-			uint32_t dlen;
-			bson_t we;
-			bson_iter_t ci;
-			int32_t code = 0;
-			int64_t idx = -1;
-
-			if (!BSON_ITER_HOLDS_DOCUMENT(&wi))
-				continue;
-			bson_iter_document(&wi, &dlen, &data);
-			if (!bson_init_static(&we, data, dlen))
-				continue;
-			if (bson_iter_init_find(&ci, &we, "code"))
-				code = (int32_t)bson_iter_as_int64(&ci);
-			if (bson_iter_init_find(&ci, &we, "index"))
-				idx = bson_iter_as_int64(&ci);
-			if (code == 11000 && skip_dups && idx >= 0 && (size_t)idx < ndocs) {
-				dups[ndups++] = (uint32_t)idx;
-			} else {
-				if (!it->failed && bson_iter_init_find(&ci, &we, "errmsg") && BSON_ITER_HOLDS_UTF8(&ci)) {
-					snprintf(it->error, sizeof(it->error), "%s", bson_iter_utf8(&ci, NULL));
-					hs_mongo_scrub(it->error, sizeof(it->error), st->uri);
-				}
-				it->failed++;
-			}
-		}
-	}
-	if (!ret && !hs_mongo_has_write_errors(&reply)) {
-		/* the batch as a whole failed (network, write concern, server error) */
-		hs_mongo_err(e, HS_EXIT_FAILURE, &berr, st->uri, "cannot write to '%s.%s' on '%s'", it->dst_db,
-			     it->dst_coll, st->red);
-		goto out;
-	}
-	if (ndups && hs_mongo_sort_dups(st, coll, it, docs, offs, dups, ndups, e))
-		goto out;
-	rc = 0;
-out:
-	free(offs);
-	free(dups);
-	mongoc_bulk_operation_destroy(bulk);
-	bson_destroy(&reply);
-	bson_destroy(opts);
-	return rc;
-}
-
-/*
- * Stream the documents of the current entry into the target (or the
- * temporary collection of a replace) in batches.
- */
-static int hs_mongo_load(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
-			 const char *coll_name, hs_progress *pg, hs_error *e)
-{
-	mongoc_collection_t *coll = mongoc_client_get_collection(client, it->dst_db, coll_name);
-	hs_buf pend = HS_BUF_INIT, batch = HS_BUF_INIT;
-	char buf[65536];
-	size_t ndocs = 0, off;
-	ssize_t n;
-	int rc = -1;
-	bool insert_only = !strcmp(st->mode, "replace");
-
-	for (;;) {
-		n = hs_reader_read(rd, buf, sizeof(buf), e);
-		if (n < 0)
-			goto out;
-		hs_buf_add(&pend, buf, (size_t)n);
-		off = 0;
-		while (pend.len - off >= 4) {
-			uint32_t len;
-
-			memcpy(&len, pend.data + off, 4);
-			len = BSON_UINT32_FROM_LE(len);
-			if (len < 5 || len > HS_MONGO_DOC_MAX) {
-				hs_err(e, HS_EXIT_DATA, "malformed document in the archive for '%s.%s'", it->src_db,
-				       it->src_coll);
-				goto out;
-			}
-			if (pend.len - off < len)
-				break;
-			hs_buf_add(&batch, pend.data + off, len);
-			off += len;
-			ndocs++;
-			if (ndocs >= HS_MONGO_BATCH_DOCS || batch.len >= HS_MONGO_BATCH_BYTES) {
-				if (hs_mongo_flush(st, coll, it, &batch, insert_only, e))
-					goto out;
-				hs_progress_add(pg, ndocs, batch.len);
-				hs_buf_reset(&batch);
-				ndocs = 0;
-			}
-		}
-		if (off) {
-			memmove(pend.data, pend.data + off, pend.len - off);
-			pend.len -= off;
-		}
-		if (n == 0)
-			break;
-	}
-	if (pend.len) {
-		hs_err(e, HS_EXIT_DATA, "truncated document at the end of the archive's '%s.%s'", it->src_db,
-		       it->src_coll);
-		goto out;
-	}
-	if (batch.len) {
-		if (hs_mongo_flush(st, coll, it, &batch, insert_only, e))
-			goto out;
-		hs_progress_add(pg, ndocs, batch.len);
-	}
-	rc = 0;
-out:
-	mongoc_collection_destroy(coll);
-	hs_buf_release(&pend);
-	hs_buf_release(&batch);
-	return rc;
-}
-
 /* Create the archive's indexes (but _id_) on db.coll one by one; rejections are recorded. */
 static void hs_mongo_make_indexes(hs_mongo_rstate *st, mongoc_client_t *client, hs_mongo_item *it)
 {
@@ -705,29 +405,21 @@ static void hs_mongo_make_indexes(hs_mongo_rstate *st, mongoc_client_t *client, 
 static int hs_mongo_apply_meta(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
 			       const char *entry, hs_error *e)
 {
-	hs_buf text = HS_BUF_INIT;
-	char buf[65536], type[64];
-	ssize_t n;
+	bson_t options, indexes;
+	char type[64];
 	int rc = -1;
 
-	while ((n = hs_reader_read(rd, buf, sizeof(buf), e)) > 0) {
-		hs_buf_add(&text, buf, (size_t)n);
-		if (text.len > HS_MONGO_META_MAX) {
-			hs_err(e, HS_EXIT_DATA, "entry '%s' is larger than 16 MiB", entry);
-			goto out;
-		}
-	}
-	if (n < 0)
-		goto out;
 	if (it->have_meta) {
+		/* read (and checked) again; the first one counts */
+		if (hs_mongo_meta_entry(rd, entry, &options, &indexes, type, sizeof(type), e))
+			goto out;
+		bson_destroy(&options);
+		bson_destroy(&indexes);
 		rc = 0;
 		goto out;
 	}
-	hs_buf_addc(&text, 0);
-	if (hs_mongo_metadata_parse(text.data, text.len - 1, &it->options, &it->indexes, type, sizeof(type), e)) {
-		hs_err_prefix(e, "entry '%s'", entry);
+	if (hs_mongo_meta_entry(rd, entry, &it->options, &it->indexes, type, sizeof(type), e))
 		goto out;
-	}
 	it->have_meta = true;
 	if (!strcmp(it->type, "view")) {
 		hs_error ve;
@@ -747,7 +439,6 @@ static int hs_mongo_apply_meta(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 	}
 	rc = 0;
 out:
-	hs_buf_release(&text);
 	return rc;
 }
 
@@ -757,7 +448,7 @@ out:
  * made it (else it is dropped and the target left as it was).
  */
 static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_reader *rd, hs_mongo_item *it,
-			       hs_progress *pg, hs_error *e)
+			       const char *entry, hs_progress *pg, hs_error *e)
 {
 	hs_buf tmp = HS_BUF_INIT;
 	bool replace = !strcmp(st->mode, "replace");
@@ -780,7 +471,7 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 		if (hs_mongo_create(st, client, it, coll, e))
 			goto out;
 	}
-	if (hs_mongo_load(st, client, rd, it, coll, pg, e))
+	if (hs_mongo_load(st, client, rd, it, entry, coll, pg, e))
 		goto out;
 	it->data_ms += hs_mono_ms() - t0;
 	it->data_done = true;
@@ -788,7 +479,8 @@ static int hs_mongo_apply_data(hs_mongo_rstate *st, mongoc_client_t *client, hs_
 		if (it->failed) {
 			hs_mongo_drop(client, it->dst_db, coll);
 			hs_err(e, HS_EXIT_FAILURE, "'%s.%s' left as it was: %lld documents could not be loaded (%s)",
-			       it->dst_db, it->dst_coll, (long long)it->failed, it->error);
+			       it->dst_db, it->dst_coll, (long long)it->failed,
+			       it->error[0] ? it->error : "no reason given");
 			goto out;
 		}
 		/* indexes on the temporary collection, so the renamed one has them at once */
@@ -874,6 +566,7 @@ static json_t *hs_mongo_item_result(const hs_mongo_item *it, const char *mode)
 		      mode, "inserted", (json_int_t)it->inserted, "replaced", (json_int_t)it->replaced, "skipped",
 		      (json_int_t)it->skipped, "failed", (json_int_t)it->failed, "status", status);
 	json_object_set_new(o, "index_errors", it->index_errors ? json_incref(it->index_errors) : json_array());
+	json_object_set_new(o, "refused", it->refused ? json_incref(it->refused) : json_array());
 	if (it->error[0])
 		json_object_set_new(o, "error", json_string(it->error));
 	hs_buf_release(&d);
@@ -913,7 +606,7 @@ int hs_mongo_restore_apply(hs_restore *r, hs_error *e)
 		if (kind == 1)
 			frc = hs_mongo_apply_meta(st, client, rd, it, ent.name, e);
 		else
-			frc = hs_mongo_apply_data(st, client, rd, it, r->progress, e);
+			frc = hs_mongo_apply_data(st, client, rd, it, ent.name, r->progress, e);
 		if (frc) {
 			it->failed_hard = true;
 			if (!it->error[0])
@@ -921,7 +614,7 @@ int hs_mongo_restore_apply(hs_restore *r, hs_error *e)
 			goto out;
 		} else if (it->failed && stop_on_error) {
 			hs_err(e, HS_EXIT_FAILURE, "%lld documents could not be written to '%s.%s' (%s); stopped (--stop-on-error)",
-			       (long long)it->failed, it->dst_db, it->dst_coll, it->error);
+			       (long long)it->failed, it->dst_db, it->dst_coll, it->error[0] ? it->error : "no reason given");
 			goto out;
 		}
 	}

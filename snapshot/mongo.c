@@ -777,5 +777,6 @@ const hs_source_ops hs_source_mongo = {
 	.capture = hs_mongo_capture,
 	.restore_plan = hs_mongo_restore_plan,
 	.restore_apply = hs_mongo_restore_apply,
+	.restore_scan = hs_mongo_restore_scan,
 	.restore_release = hs_mongo_restore_release,
 };

@@ -513,3 +513,9 @@ bool hs_mongo_ns_split(const char *ns, char **db, char **coll)
 	*coll = hs_xstrdup(dot + 1);
 	return true;
 }
+
+bool hs_mongo_ns_system(const char *db, const char *coll)
+{
+	return !strcmp(db, "admin") || !strcmp(db, "local") || !strcmp(db, "config") ||
+	       !strncmp(coll, "system.", 7);
+}

@@ -128,6 +128,14 @@ int hs_mongo_ns_rules_check(const char *const *rules, hs_error *e);
 bool hs_mongo_ns_split(const char *ns, char **db, char **coll);
 
 /*
+ * Whether db.coll is a system namespace, which restore refuses to read
+ * from or write to without --allow-system: the databases admin, local
+ * and config (users, roles, the oplog, sharding state), and collections
+ * named system.* in any database (capture skips those).
+ */
+bool hs_mongo_ns_system(const char *db, const char *coll);
+
+/*
  * Append to key an order-preserving byte encoding of the _id value at id
  * (snapshot/mongo_idkey.c): memcmp order of two keys, the shorter first on
  * a common prefix, is MongoDB's comparison order of the values (no
@@ -142,10 +150,20 @@ bool hs_mongo_ns_split(const char *ns, char **db, char **coll);
  */
 int hs_mongo_id_key(const bson_iter_t *id, hs_buf *key);
 
-/* Restore hooks (restore/mongo.c), called through hs_source_mongo. */
+/* Restore hooks (restore/mongo.c, restore/mongo_scan.c), called through hs_source_mongo. */
+int hs_mongo_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 int hs_mongo_restore_plan(hs_restore *r, hs_error *e);
 int hs_mongo_restore_apply(hs_restore *r, hs_error *e);
 void hs_mongo_restore_release(hs_restore *r);
+
+/*
+ * Read rd's current entry, a <coll>.metadata.json (named name), whole (at
+ * most 16 MiB) and parse it as hs_mongo_metadata_parse() does.  Errors:
+ * the reader's, or HS_EXIT_DATA naming the entry.  restore's verifying
+ * pass and its apply both read metadata through this (restore/mongo_scan.c).
+ */
+int hs_mongo_meta_entry(hs_reader *rd, const char *name, bson_t *options, bson_t *indexes, char *type,
+			size_t type_size, hs_error *e);
 
 /* The source's ops table (snapshot/mongo.c). */
 extern const hs_source_ops hs_source_mongo;

@@ -39,7 +39,7 @@ const char hs_cmd_restore_usage[] =
 	"                        [--map-k8s-ns SRC=DST]...\n"
 	"                        [--redis-mode merge|replace] [--redis-ttl absolute|relative|none]\n"
 	"                        [--to-mongo URI] [--to-redis URI] [--to-kafka BROKERS] [--to-context CTX]\n"
-	"                        [--kafka-by-time] [--force] [--restart] [--stop-on-error]\n"
+	"                        [--kafka-by-time] [--force] [--restart] [--stop-on-error] [--allow-system]\n"
 	"                        [-p PROFILE] [--execute] [--json]\n\n"
 	"Replay an archive into the targets of the profile (or the --to-* ones).\n"
 	"Without --execute, only the plan is printed: nothing is changed.\n\n"
@@ -58,6 +58,8 @@ const char hs_cmd_restore_usage[] =
 	"  --force                 overwrite objects changed since the snapshot\n"
 	"  --restart               restart Deployments that use a restored ConfigMap\n"
 	"  --stop-on-error         stop at the first failed item instead of counting it\n"
+	"  --allow-system          restore MongoDB namespaces of the databases admin, local,\n"
+	"                          config and system.* collections (refused without it: exit 5)\n"
 	"  --execute               carry the plan out\n\n"
 	"Exit: 0 done (or planned), 2 done but some items failed (counted in the report; without\n"
 	"--stop-on-error), 3 stopped, 4 bad archive, 5 precondition refused, 64 usage, 65 newer format\n"
@@ -138,6 +140,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		{ "to-kafka", required_argument, NULL, '3' },
 		{ "to-context", required_argument, NULL, '4' },
 		{ "kafka-by-time", no_argument, NULL, 'k' },
+		{ "allow-system", no_argument, NULL, 'S' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "restart", no_argument, NULL, 'r' },
 		{ "stop-on-error", no_argument, NULL, 's' },
@@ -185,6 +188,7 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 		case '3': o.to_kafka = optarg; break;
 		case '4': o.to_context = optarg; break;
 		case 'k': o.kafka_by_time = true; break;
+		case 'S': o.allow_system = true; break;
 		case 'f': o.force = true; break;
 		case 'r': o.restart = true; break;
 		case 's': o.stop_on_error = true; break;

@@ -209,6 +209,23 @@ static void test_ns_map(void **state)
 	check_map("z.z", NULL, "z.z");
 }
 
+/* The namespaces restore refuses without --allow-system. */
+static void test_ns_system(void **state)
+{
+	(void)state;
+	assert_true(hs_mongo_ns_system("admin", "system.users"));
+	assert_true(hs_mongo_ns_system("admin", "anything"));
+	assert_true(hs_mongo_ns_system("local", "oplog.rs"));
+	assert_true(hs_mongo_ns_system("config", "chunks"));
+	assert_true(hs_mongo_ns_system("neural_hive", "system.js"));
+	assert_true(hs_mongo_ns_system("neural_hive", "system.views"));
+	assert_false(hs_mongo_ns_system("neural_hive", "tickets"));
+	assert_false(hs_mongo_ns_system("admins", "x"));
+	assert_false(hs_mongo_ns_system("configs", "x"));
+	assert_false(hs_mongo_ns_system("neural_hive", "systems.x"));
+	assert_false(hs_mongo_ns_system("neural_hive", "my.system.x"));
+}
+
 static void test_ns_map_bad_rules(void **state)
 {
 	const char *bad[][2] = { { "nodst", NULL }, { "=x.y", NULL }, { "a.b=", NULL }, { "a.b=c.*", NULL },
@@ -372,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_ns_selected),
 		cmocka_unit_test(test_ns_map),
 		cmocka_unit_test(test_ns_map_bad_rules),
+		cmocka_unit_test(test_ns_system),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_pool_bad_uri),
 		cmocka_unit_test(test_pool_timeouts),
