@@ -508,7 +508,8 @@ static void hs_diff_item_text(hs_buf *out, const json_t *v, bool key)
 	char *j;
 
 	if (key && json_is_object(v) && json_object_get(v, "topic")) {
-		hs_text_addf(out, "%s[%" JSON_INTEGER_FORMAT "]", json_string_value(json_object_get(v, "topic")),
+		hs_text_addf(out, "%s[%" JSON_INTEGER_FORMAT "]",
+			     json_string_value(json_object_get(v, "topic")),
 			     json_integer_value(json_object_get(v, "partition")));
 		return;
 	}
@@ -569,7 +570,8 @@ static void hs_diff_print_text(FILE *out, const char *a, const char *b, const js
 		hs_diff_col(out, json_object_get(ch, "changed"));
 		hs_text_fprintf(out, "  %s\n", json_string_value(json_object_get(ch, "entry")));
 		if (json_is_string(json_object_get(ch, "what")))
-			hs_text_fprintf(out, "%-6s %-8s %s\n", "", "what", json_string_value(json_object_get(ch, "what")));
+			hs_text_fprintf(out, "%-6s %-8s %s\n", "", "what",
+					json_string_value(json_object_get(ch, "what")));
 		json_array_foreach(json_object_get(ch, "patterns"), j, it) {
 			fprintf(out, "%-6s %-8s", "", "pattern");
 			hs_diff_col(out, json_object_get(it, "added"));

@@ -84,8 +84,9 @@ int hs_cmd_ls(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 							      src ? json_string(src) : json_null(),
 							      "items", items));
 		} else {
-			hs_text_fprintf(ctx->out, "%12" JSON_INTEGER_FORMAT "  %s  %-6s %10" JSON_INTEGER_FORMAT "  %s\n",
-				size, sha, src ? src : "-", items, name);
+			hs_text_fprintf(ctx->out,
+					"%12" JSON_INTEGER_FORMAT "  %s  %-6s %10" JSON_INTEGER_FORMAT "  %s\n",
+					size, sha, src ? src : "-", items, name);
 		}
 	}
 	if (ctx->json && json_dumpf(list, ctx->out, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)

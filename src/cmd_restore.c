@@ -119,8 +119,8 @@ static void hs_print_steps(FILE *out, const char *source, const json_t *steps)
 		const char *action = json_string_value(json_object_get(step, "action"));
 		const char *detail = json_string_value(json_object_get(step, "detail"));
 
-		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", source, target ? target : "-", action ? action : "-",
-			detail ? detail : "");
+		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", source, target ? target : "-",
+				action ? action : "-", detail ? detail : "");
 	}
 }
 
@@ -284,8 +284,8 @@ int hs_cmd_restore(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 
 	/* 3. the plans */
 	if (!ctx->json) {
-		hs_text_fprintf(ctx->out, "%s %s\n", o.execute ? "Restoring" : "Plan for restoring (dry run; --execute to act):",
-			archive);
+		hs_text_fprintf(ctx->out, "%s %s\n",
+				o.execute ? "Restoring" : "Plan for restoring (dry run; --execute to act):", archive);
 		for (i = 0; i < nsrc; i++)
 			hs_print_steps(ctx->out, ops[i]->name, rs[i].plan);
 		fflush(ctx->out);

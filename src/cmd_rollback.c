@@ -252,9 +252,10 @@ static void hs_rb_print(FILE *out, const json_t *steps)
 	size_t i;
 
 	json_array_foreach(steps, i, s)
-		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", "k8s", json_string_value(json_object_get(s, "target")),
-			json_string_value(json_object_get(s, "action")),
-			json_string_value(json_object_get(s, "detail")));
+		hs_text_fprintf(out, "  %-6s %-40s %-10s %s\n", "k8s",
+				json_string_value(json_object_get(s, "target")),
+				json_string_value(json_object_get(s, "action")),
+				json_string_value(json_object_get(s, "detail")));
 }
 
 /*

@@ -247,8 +247,8 @@ int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)
 				"error", code ? hs_verify_jstr(err.msg) : json_null(), "code", code,
 				"entries", (json_int_t)entries, "bytes", (json_int_t)bytes));
 		} else if (code == 0) {
-			hs_text_fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path, entries,
-				bytes);
+			hs_text_fprintf(ctx->out, "ok %s (%" PRIu64 " entries, %" PRIu64 " bytes)\n", path,
+					entries, bytes);
 		} else {
 			/* the reader's message names the archive first: the line already does */
 			size_t pl = strlen(path);

@@ -106,7 +106,10 @@ static bool hs_text_walk(hs_buf *b, const char *str, size_t len, unsigned flags)
 			snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
 			esc = tmp;
 		} else if (hs_text_hidden(cp)) {
-			snprintf(tmp, sizeof(tmp), flags & HS_TEXT_JSON ? "\\u%04" PRIX32 : "\\u%04" PRIx32, cp);
+			if (flags & HS_TEXT_JSON)
+				snprintf(tmp, sizeof(tmp), "\\u%04" PRIX32, cp);
+			else
+				snprintf(tmp, sizeof(tmp), "\\u%04" PRIx32, cp);
 			esc = tmp;
 		}
 		if (!esc) {

@@ -32,7 +32,7 @@
 
 enum hs_text_flags {
 	HS_TEXT_QUOTE = 1,      /* also '"' as \" (a quoted value: logfmt) */
-	HS_TEXT_JSON = 2        /* s is JSON text: '\\' kept, escapes as \u00NN, uppercase as jansson's (stays JSON) */
+	HS_TEXT_JSON = 2        /* s is JSON text: '\\' kept, escapes \u00NN (uppercase, as jansson's) */
 };
 
 /* Append len bytes of s to b, escaped as above.  flags: enum hs_text_flags. */
