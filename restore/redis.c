@@ -28,6 +28,7 @@
 #include "log.h"
 #include "redis_common.h"
 #include "redis_restore.h"
+#include "redis_decode.h"
 #include "redis_scan.h"
 #include "uri.h"
 
@@ -88,8 +89,7 @@ typedef struct hs_rrest_pass {
 	const char **argp;          /* argv of hs_rrest_send */
 	size_t *argl;
 	size_t argcap;
-	hs_buf tmp;
-	hs_buf raw;                 /* apply: a stream or dump value's JSON text */
+	hs_rdec *dec;               /* the record decoder's buffers */
 	hs_buf resp;                /* commands formatted, not yet handed to hiredis */
 } hs_rrest_pass;
 
@@ -363,217 +363,6 @@ static int hs_rrest_replies(hs_rrest_pass *p, hs_rrest_db *d, bool block, size_t
 	}
 }
 
-/* Chunked multi-element write: CMD key a b ... (pairs when stride 2). */
-static int hs_rrest_elems(hs_rrest_pass *p, const char *cmd, const hs_buf *key,
-			  const json_t *arr, bool pairs, bool zset, int *ncmd)
-{
-	size_t i, inchunk = 0;
-	const json_t *v;
-
-	json_array_foreach(arr, i, v) {
-		if (!inchunk)
-			hs_rrest_cmd(p, cmd, key);
-		if (pairs) {
-			const json_t *a = json_array_get(v, 0), *b = json_array_get(v, 1);
-
-			if (!json_is_array(v) || json_array_size(v) != 2)
-				return -1;
-			if (zset) {
-				double d;
-				char num[64];
-
-				if (hs_redis_score_from_json(b, &d))
-					return -1;
-				hs_redis_score_format(d, num, sizeof(num));
-				hs_rrest_args(p, num);
-				if (hs_redis_bytes_from_json(a, &p->tmp))
-					return -1;
-				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-			} else {
-				if (hs_redis_bytes_from_json(a, &p->tmp))
-					return -1;
-				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-				if (hs_redis_bytes_from_json(b, &p->tmp))
-					return -1;
-				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-			}
-		} else {
-			if (hs_redis_bytes_from_json(v, &p->tmp))
-				return -1;
-			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		}
-		if (++inchunk == HS_RREST_CHUNK / (pairs ? 2 : 1) || i + 1 == json_array_size(arr)) {
-			hs_rrest_send(p);
-			(*ncmd)++;
-			inchunk = 0;
-		}
-	}
-	return 0;
-}
-
-/* String form of a JSON id or number argument into p->tmp. */
-static int hs_rrest_str(hs_rrest_pass *p, const json_t *v)
-{
-	return hs_redis_bytes_from_json(v, &p->tmp);
-}
-
-/* Stream writes: entries, the last id, the groups. */
-static int hs_rrest_stream(hs_rrest_pass *p, const hs_buf *key, const json_t *val, int *ncmd)
-{
-	const json_t *entries = json_object_get(val, "entries"), *groups = json_object_get(val, "groups");
-	const json_t *en, *g;
-	size_t i, j;
-	char num[32];
-
-	if (!json_is_array(entries) || !json_is_array(groups))
-		return -1;
-	json_array_foreach(entries, i, en) {
-		const json_t *fv = json_array_get(en, 1), *x;
-
-		if (!json_is_array(fv) || !json_array_size(fv) || json_array_size(fv) % 2)
-			return -1;
-		hs_rrest_cmd(p, "XADD", key);
-		if (hs_rrest_str(p, json_array_get(en, 0)))
-			return -1;
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		json_array_foreach(fv, j, x) {
-			if (hs_redis_bytes_from_json(x, &p->tmp))
-				return -1;
-			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		}
-		hs_rrest_send(p);
-		(*ncmd)++;
-	}
-	if (!json_array_size(entries)) {
-		/* an empty stream: create it through a group that is dropped again */
-		hs_ritems_reset(&p->args);
-		hs_rrest_args(p, "XGROUP");
-		hs_rrest_args(p, "CREATE");
-		hs_rrest_arg(p, key->data, key->len);
-		hs_rrest_args(p, "hivesnap-restore-tmp");
-		hs_rrest_args(p, "0");
-		hs_rrest_args(p, "MKSTREAM");
-		hs_rrest_send(p);
-		hs_rrest_args(p, "XGROUP");
-		hs_rrest_args(p, "DESTROY");
-		hs_rrest_arg(p, key->data, key->len);
-		hs_rrest_args(p, "hivesnap-restore-tmp");
-		hs_rrest_send(p);
-		*ncmd += 2;
-	}
-	if (json_is_string(json_object_get(val, "last_id"))) {
-		hs_rrest_cmd(p, "XSETID", key);
-		hs_rrest_args(p, json_string_value(json_object_get(val, "last_id")));
-		if (json_is_integer(json_object_get(val, "entries_added"))) {
-			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(json_object_get(val, "entries_added")));
-			hs_rrest_args(p, "ENTRIESADDED");
-			hs_rrest_args(p, num);
-			if (json_is_string(json_object_get(val, "max_deleted_id"))) {
-				hs_rrest_args(p, "MAXDELETEDID");
-				hs_rrest_args(p, json_string_value(json_object_get(val, "max_deleted_id")));
-			}
-		}
-		hs_rrest_send(p);
-		(*ncmd)++;
-	}
-	json_array_foreach(groups, i, g) {
-		const json_t *ld = json_object_get(g, "last_delivered_id");
-		const json_t *er = json_object_get(g, "entries_read");
-
-		if (!json_is_string(ld))
-			return -1;
-		hs_ritems_reset(&p->args);
-		hs_rrest_args(p, "XGROUP");
-		hs_rrest_args(p, "CREATE");
-		hs_rrest_arg(p, key->data, key->len);
-		if (hs_redis_bytes_from_json(json_object_get(g, "name"), &p->tmp))
-			return -1;
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		hs_rrest_args(p, json_string_value(ld));
-		if (json_is_integer(er)) {
-			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(er));
-			hs_rrest_args(p, "ENTRIESREAD");
-			hs_rrest_args(p, num);
-		}
-		hs_rrest_send(p);
-		(*ncmd)++;
-	}
-	return 0;
-}
-
-/*
- * Queue one key's transaction: MULTI, DEL, the writes of its type, the
- * expiry (exp_ms: absolute PEXPIREAT, rel_ms: PEXPIRE; both < 0: none),
- * EXEC.  -1 when the record's value does not fit its type (bad archive).
- */
-static int hs_rrest_queue_key(hs_rrest_pass *p, const hs_buf *key, const char *type,
-			      const json_t *val, int64_t exp_ms, int64_t rel_ms)
-{
-	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	int ncmd = 1, rc = 0;
-	char num[32];
-
-	if (!strcmp(type, "string") && p->set_pxat) {
-		/* one command is atomic already: SET replaces any type, with its expiry */
-		hs_rrest_cmd(p, "SET", key);
-		if (hs_redis_bytes_from_json(val, &p->tmp))
-			rc = -1;
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		if (exp_ms >= 0 || rel_ms >= 0) {
-			snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
-			hs_rrest_args(p, exp_ms >= 0 ? "PXAT" : "PX");
-			hs_rrest_args(p, num);
-		}
-		hs_rrest_send(p);
-		hs_rrest_push(p, -1);
-		return rc;
-	}
-	hs_rrest_appendv(p, 1, multi, NULL);
-	hs_rrest_cmd(p, "DEL", key);
-	hs_rrest_send(p);
-	if (!strcmp(type, "string")) {
-		hs_rrest_cmd(p, "SET", key);
-		if (hs_redis_bytes_from_json(val, &p->tmp))
-			rc = -1;
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		hs_rrest_send(p);
-		ncmd++;
-	} else if (!strcmp(type, "hash")) {
-		rc = json_is_array(val) ? hs_rrest_elems(p, "HSET", key, val, true, false, &ncmd) : -1;
-	} else if (!strcmp(type, "list")) {
-		rc = json_is_array(val) ? hs_rrest_elems(p, "RPUSH", key, val, false, false, &ncmd) : -1;
-	} else if (!strcmp(type, "set")) {
-		rc = json_is_array(val) ? hs_rrest_elems(p, "SADD", key, val, false, false, &ncmd) : -1;
-	} else if (!strcmp(type, "zset")) {
-		rc = json_is_array(val) ? hs_rrest_elems(p, "ZADD", key, val, true, true, &ncmd) : -1;
-	} else if (!strcmp(type, "stream")) {
-		rc = json_is_object(val) ? hs_rrest_stream(p, key, val, &ncmd) : -1;
-	} else {
-		const json_t *d = json_object_get(val, "$dump");
-
-		hs_buf_reset(&p->tmp);
-		if (!json_is_string(d) || hs_redis_b64_decode(&p->tmp, json_string_value(d), json_string_length(d)))
-			rc = -1;
-		hs_rrest_cmd(p, "RESTORE", key);
-		hs_rrest_args(p, "0");
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		hs_rrest_args(p, "REPLACE");
-		hs_rrest_send(p);
-		ncmd++;
-	}
-	if (exp_ms >= 0 || rel_ms >= 0) {
-		hs_rrest_cmd(p, exp_ms >= 0 ? "PEXPIREAT" : "PEXPIRE", key);
-		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
-		hs_rrest_args(p, num);
-		hs_rrest_send(p);
-		ncmd++;
-	}
-	hs_rrest_appendv(p, 1, exec, NULL);
-	hs_rrest_push(p, ncmd);
-	hs_ritems_reset(&p->args);
-	return rc;
-}
-
 /* ------------------------------------------------------------ the pass */
 
 /* The patterns the capture used for db src (manifest details), else the profile's, else "*". */
@@ -680,142 +469,244 @@ static void hs_rrest_bulk(hs_buf *b, const char *s, size_t n)
 }
 
 /*
- * Value of a string record as one SET (atomic alone), with its expiry:
- * most keys are strings, so it is formatted straight into p->resp.
+ * What one key's value becomes, as the decoder (redis_decode.h) hands it
+ * out: the commands of its transaction, formatted into p->resp.
  */
-static int hs_rrest_set(hs_rrest_pass *p, hs_rscan *sc, const hs_buf *key, int64_t exp_ms, int64_t rel_ms)
-{
-	bool ttl = exp_ms >= 0 || rel_ms >= 0;
-	char num[24];
-	size_t n = sizeof(num);
-	uint64_t v = (uint64_t)(exp_ms >= 0 ? exp_ms : rel_ms);
-
-	if (hs_rscan_bytes(sc, &p->tmp))
-		return -1;
-	hs_buf_add(&p->resp, ttl ? "*5\r\n$3\r\nSET\r\n" : "*3\r\n$3\r\nSET\r\n", 13);
-	hs_rrest_bulk(&p->resp, key->data, key->len);
-	hs_rrest_bulk(&p->resp, p->tmp.data, p->tmp.len);
-	if (ttl) {
-		do
-			num[--n] = (char)('0' + v % 10);
-		while ((v /= 10));
-		hs_rrest_bulk(&p->resp, exp_ms >= 0 ? "PXAT" : "PX", exp_ms >= 0 ? 4 : 2);
-		hs_rrest_bulk(&p->resp, num + n, sizeof(num) - n);
-	}
-	hs_rrest_push(p, -1);
-	return 0;
-}
+typedef struct hs_rrest_key {
+	hs_rrest_pass *p;
+	hs_rrest_db *d;
+	const hs_buf *key;
+	const char *cmd;            /* HSET, RPUSH, SADD, ZADD; NULL for other types */
+	int64_t exp_ms, rel_ms;     /* the expiry: PXAT / PEXPIREAT, PX / PEXPIRE; both < 0: none */
+	size_t inchunk;             /* elements in the command being built */
+	size_t unread;              /* the key's replies to come: MULTI's, DEL's, ... */
+	size_t unflushed;           /* the key's commands formatted since the last write */
+	hs_error *e;
+} hs_rrest_key;
 
 /*
  * In the middle of a big key's transaction: write what is formatted, so a
  * key of any size keeps the pipeline's memory bounded (Redis holds the
  * queued commands until EXEC), and read the earlier items' replies.
  */
-static int hs_rrest_key_flush(hs_rrest_pass *p, hs_rrest_db *d, hs_error *e)
+static int hs_rrest_key_flush(hs_rrest_key *k)
 {
-	if (hs_rrest_write(p, e))
+	hs_rrest_pass *p = k->p;
+
+	if (k->unflushed < HS_RREST_KEY_FLUSH)
+		return 0;
+	k->unflushed = 0;
+	if (hs_rrest_write(p, k->e))
 		return -1;
 	p->sent = p->nqueued;
-	return hs_rrest_replies(p, d, false, 0, e) ||
-	       hs_rrest_replies(p, d, true, (size_t)p->batch * HS_RREST_AHEAD, e) ? -1 : 0;
+	return hs_rrest_replies(p, k->d, false, 0, k->e) ||
+	       hs_rrest_replies(p, k->d, true, (size_t)p->batch * HS_RREST_AHEAD, k->e) ? -1 : 0;
+}
+
+/* Send the command built in p->args as one of the key's transaction. */
+static void hs_rrest_key_send(hs_rrest_key *k)
+{
+	hs_rrest_send(k->p);
+	k->unread++;
+	k->unflushed++;
 }
 
 /*
- * Apply one record whose head is read: stream its value into commands.
- * Strings are one SET; hashes, lists, sets and zsets a transaction MULTI,
- * DEL, HSET/RPUSH/SADD/ZADD of HS_RREST_CHUNK arguments each, the expiry,
- * EXEC, read element by element from the archive; streams and module
- * dumps are read whole and go through hs_rrest_queue_key.  1 when the
- * value does not fit its type (bad archive), -1 with e set on a redis
- * error, 0 done.
+ * A string as one SET (atomic alone; it replaces a key of any type), with
+ * its expiry (SET ... PXAT/PX, Redis >= 6.2): most keys are strings, so it
+ * is formatted straight into p->resp.
  */
-static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, const hs_buf *key,
-			      const char *type, int64_t exp_ms, int64_t rel_ms, hs_error *e)
+static int hs_rrest_k_set(void *ctx, const hs_buf *v, const hs_buf *unused, const char *score)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+	bool ttl = k->exp_ms >= 0 || k->rel_ms >= 0;
+	char num[24];
+	size_t n = sizeof(num);
+	uint64_t t = (uint64_t)(k->exp_ms >= 0 ? k->exp_ms : k->rel_ms);
+
+	(void)unused;
+	(void)score;
+	hs_buf_add(&p->resp, ttl ? "*5\r\n$3\r\nSET\r\n" : "*3\r\n$3\r\nSET\r\n", 13);
+	hs_rrest_bulk(&p->resp, k->key->data, k->key->len);
+	hs_rrest_bulk(&p->resp, v->data, v->len);
+	if (ttl) {
+		do
+			num[--n] = (char)('0' + t % 10);
+		while ((t /= 10));
+		hs_rrest_bulk(&p->resp, k->exp_ms >= 0 ? "PXAT" : "PX", k->exp_ms >= 0 ? 4 : 2);
+		hs_rrest_bulk(&p->resp, num + n, sizeof(num) - n);
+	}
+	hs_rrest_push(p, -1);
+	return 0;
+}
+
+/* A string inside MULTI (servers without SET PXAT), or one element of a collection, chunked. */
+static int hs_rrest_k_elem(void *ctx, const hs_buf *a, const hs_buf *b, const char *score)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+
+	if (!k->cmd) {
+		hs_rrest_cmd(p, "SET", k->key);
+		hs_rrest_arg(p, a->data, a->len);
+		hs_rrest_key_send(k);
+		return 0;
+	}
+	if (!k->inchunk) {
+		if (hs_rrest_key_flush(k))
+			return -1;
+		hs_rrest_cmd(p, k->cmd, k->key);
+	}
+	if (score)
+		hs_rrest_args(p, score);
+	hs_rrest_arg(p, a->data, a->len);
+	if (b)
+		hs_rrest_arg(p, b->data, b->len);
+	if (++k->inchunk == HS_RREST_CHUNK / (score || b ? 2 : 1)) {
+		hs_rrest_key_send(k);
+		k->inchunk = 0;
+	}
+	return 0;
+}
+
+/* A stream entry: XADD key id f v ... */
+static int hs_rrest_k_xentry(void *ctx, const char *id, const hs_ritems *fv)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+
+	if (hs_rrest_key_flush(k))
+		return -1;
+	hs_rrest_cmd(p, "XADD", k->key);
+	hs_rrest_args(p, id);
+	for (size_t i = 0; i < fv->n; i++)
+		hs_rrest_arg(p, hs_ritems_at(fv, i), fv->len[i]);
+	hs_rrest_key_send(k);
+	return 0;
+}
+
+/* After the entries: an empty stream made through a group dropped again; XSETID with the counters. */
+static int hs_rrest_k_xmeta(void *ctx, const hs_rdec_xmeta *m)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+	char num[32];
+
+	if (!m->entries) {
+		hs_ritems_reset(&p->args);
+		hs_rrest_args(p, "XGROUP");
+		hs_rrest_args(p, "CREATE");
+		hs_rrest_arg(p, k->key->data, k->key->len);
+		hs_rrest_args(p, "hivesnap-restore-tmp");
+		hs_rrest_args(p, "0");
+		hs_rrest_args(p, "MKSTREAM");
+		hs_rrest_key_send(k);
+		hs_rrest_args(p, "XGROUP");
+		hs_rrest_args(p, "DESTROY");
+		hs_rrest_arg(p, k->key->data, k->key->len);
+		hs_rrest_args(p, "hivesnap-restore-tmp");
+		hs_rrest_key_send(k);
+	}
+	if (m->last_id) {
+		hs_rrest_cmd(p, "XSETID", k->key);
+		hs_rrest_args(p, m->last_id);
+		if (m->entries_added >= 0) {
+			snprintf(num, sizeof(num), "%lld", (long long)m->entries_added);
+			hs_rrest_args(p, "ENTRIESADDED");
+			hs_rrest_args(p, num);
+			if (m->max_deleted_id) {
+				hs_rrest_args(p, "MAXDELETEDID");
+				hs_rrest_args(p, m->max_deleted_id);
+			}
+		}
+		hs_rrest_key_send(k);
+	}
+	return 0;
+}
+
+/* A stream group: XGROUP CREATE key name id [ENTRIESREAD n]. */
+static int hs_rrest_k_xgroup(void *ctx, const hs_buf *name, const char *ld, int64_t entries_read)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+	char num[32];
+
+	if (hs_rrest_key_flush(k))
+		return -1;
+	hs_ritems_reset(&p->args);
+	hs_rrest_args(p, "XGROUP");
+	hs_rrest_args(p, "CREATE");
+	hs_rrest_arg(p, k->key->data, k->key->len);
+	hs_rrest_arg(p, name->data, name->len);
+	hs_rrest_args(p, ld);
+	if (entries_read >= 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)entries_read);
+		hs_rrest_args(p, "ENTRIESREAD");
+		hs_rrest_args(p, num);
+	}
+	hs_rrest_key_send(k);
+	return 0;
+}
+
+/* A module type: RESTORE key 0 payload REPLACE. */
+static int hs_rrest_k_dump(void *ctx, const hs_buf *payload)
+{
+	hs_rrest_key *k = ctx;
+	hs_rrest_pass *p = k->p;
+
+	hs_rrest_cmd(p, "RESTORE", k->key);
+	hs_rrest_args(p, "0");
+	hs_rrest_arg(p, payload->data, payload->len);
+	hs_rrest_args(p, "REPLACE");
+	hs_rrest_key_send(k);
+	return 0;
+}
+
+/*
+ * Apply one record whose head is read: the decoder streams its value into
+ * commands.  A string is one SET; any other key a transaction MULTI, DEL,
+ * the type's writes (HSET/RPUSH/SADD/ZADD of HS_RREST_CHUNK arguments
+ * each, XADD, XSETID, XGROUP CREATE, RESTORE), the expiry, EXEC.  1 when
+ * the record is malformed (a bad archive; the verifying pass has read it
+ * the same way, so only an archive changed since then gets here), -1 with
+ * e set on a redis error, 0 done.
+ */
+static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, const hs_rscan_rec *h,
+			      int64_t exp_ms, int64_t rel_ms, hs_error *e)
 {
 	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	const char *cmd = !strcmp(type, "hash") ? "HSET" : !strcmp(type, "list") ? "RPUSH" :
-			  !strcmp(type, "set") ? "SADD" : !strcmp(type, "zset") ? "ZADD" : NULL;
-	bool pairs = cmd && (cmd[0] == 'H' || cmd[0] == 'Z'), first = true;
-	size_t inchunk = 0, unread = 2;   /* the key's replies to come: MULTI's, DEL's, ... */
-	size_t unflushed = 2;             /* the key's commands formatted since the last write */
-	int n;
-	char num[64];
+	const char *t = h->type;
+	hs_rrest_key k = { p, d, &h->key, NULL, exp_ms, rel_ms, 0, 2, 2, e };
+	hs_rdec_sink sink = { &k, hs_rrest_k_elem, hs_rrest_k_xentry, hs_rrest_k_xmeta, hs_rrest_k_xgroup,
+			      hs_rrest_k_dump };
+	char num[32];
+	int rc;
 
-	if (!strcmp(type, "string") && p->set_pxat)
-		return hs_rrest_set(p, sc, key, exp_ms, rel_ms) ? 1 : 0;
-	if (!cmd && strcmp(type, "string")) {
-		json_t *val = NULL;
-		int rc;
-
-		if (hs_rscan_raw(sc, &p->raw) || !(val = json_loadb(p->raw.data, p->raw.len, JSON_ALLOW_NUL, NULL)))
-			return 1;
-		rc = hs_rrest_queue_key(p, key, type, val, exp_ms, rel_ms);
-		json_decref(val);
-		return rc ? 1 : 0;
+	if (!strcmp(t, "string") && p->set_pxat) {
+		sink.elem = hs_rrest_k_set;
+		rc = hs_rdec_value(p->dec, sc, h, &sink);
+		return rc == HS_RDEC_STOPPED ? -1 : rc ? 1 : 0;
 	}
+	k.cmd = !strcmp(t, "hash") ? "HSET" : !strcmp(t, "list") ? "RPUSH" : !strcmp(t, "set") ? "SADD" :
+		!strcmp(t, "zset") ? "ZADD" : NULL;
 	hs_rrest_appendv(p, 1, multi, NULL);
-	hs_rrest_cmd(p, "DEL", key);
+	hs_rrest_cmd(p, "DEL", &h->key);
 	hs_rrest_send(p);
-	if (!cmd) {   /* a string on a server without SET PXAT */
-		hs_rrest_cmd(p, "SET", key);
-		if (hs_rscan_bytes(sc, &p->tmp))
-			return 1;
-		hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-		hs_rrest_send(p);
-		unread++;
-	} else {
-		if (hs_rscan_open(sc))
-			return 1;
-		while ((n = hs_rscan_next(sc, &first)) > 0) {
-			if (!inchunk) {
-				if (unflushed >= HS_RREST_KEY_FLUSH) {
-					if (hs_rrest_key_flush(p, d, e))
-						return -1;
-					unflushed = 0;
-				}
-				hs_rrest_cmd(p, cmd, key);
-			}
-			if (pairs && hs_rscan_open(sc))
-				return 1;
-			if (hs_rscan_bytes(sc, &p->tmp))
-				return 1;
-			if (cmd[0] == 'Z') {
-				if (hs_rscan_comma(sc) || hs_rscan_score(sc, num, sizeof(num)))
-					return 1;
-				hs_rrest_args(p, num);
-			}
-			hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-			if (cmd[0] == 'H') {
-				if (hs_rscan_comma(sc) || hs_rscan_bytes(sc, &p->tmp))
-					return 1;
-				hs_rrest_arg(p, p->tmp.data, p->tmp.len);
-			}
-			if (pairs && hs_rscan_close(sc))
-				return 1;
-			if (++inchunk == HS_RREST_CHUNK / (pairs ? 2 : 1)) {
-				hs_rrest_send(p);
-				unread++;
-				unflushed++;
-				inchunk = 0;
-			}
-		}
-		if (n < 0)
-			return 1;
-		if (inchunk) {
-			hs_rrest_send(p);
-			unread++;
-		}
-	}
+	rc = hs_rdec_value(p->dec, sc, h, &sink);
+	if (rc)
+		return rc == HS_RDEC_STOPPED ? -1 : 1;
+	if (k.inchunk)
+		hs_rrest_key_send(&k);
 	if (exp_ms >= 0 || rel_ms >= 0) {
-		hs_rrest_cmd(p, exp_ms >= 0 ? "PEXPIREAT" : "PEXPIRE", key);
+		hs_rrest_cmd(p, exp_ms >= 0 ? "PEXPIREAT" : "PEXPIRE", &h->key);
 		snprintf(num, sizeof(num), "%lld", (long long)(exp_ms >= 0 ? exp_ms : rel_ms));
 		hs_rrest_args(p, num);
-		hs_rrest_send(p);
-		unread++;
+		hs_rrest_key_send(&k);
 	}
 	hs_rrest_appendv(p, 1, exec, NULL);
 	/* MULTI's reply, then the queued commands' ones, then EXEC's */
-	hs_rrest_push(p, (int)unread - 1);
+	hs_rrest_push(p, (int)k.unread - 1);
 	hs_ritems_reset(&p->args);
 	return 0;
 }
@@ -823,7 +714,7 @@ static int hs_rrest_apply_key(hs_rrest_pass *p, hs_rrest_db *d, hs_rscan *sc, co
 /* One redis/db<N>.jsonl entry. */
 static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs_error *e)
 {
-	hs_rscan_rec h = { HS_BUF_INIT, "", false, -1 };
+	hs_rscan_rec h = HS_RSCAN_REC_INIT;
 	hs_rscan *sc = hs_rscan_new(rd, e);
 	hs_rsort *live = NULL;
 	const char *lk = NULL, *lr;
@@ -876,23 +767,16 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 			}
 		}
 		if (skip) {
-			if (hs_rscan_skip(sc) || hs_rscan_end(sc))
+			/* read as the verifying pass read it, though not written */
+			if (hs_rdec_value(p->dec, sc, &h, NULL))
 				goto bad;
 			continue;
-		} else {
-			n = hs_rrest_apply_key(p, d, sc, &h.key, h.type, exp_ms, rel_ms, e);
-			if (n < 0)
-				goto out;
-			if (n > 0) {
-				if (hs_rscan_ioerr(sc))
-					goto out;
-				hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: the value does not fit type '%s'",
-				       d->src, hs_rscan_lineno(sc), h.type);
-				goto out;
-			}
-			if (hs_rscan_end(sc))
-				goto bad;
 		}
+		n = hs_rrest_apply_key(p, d, sc, &h, exp_ms, rel_ms, e);
+		if (n < 0)
+			goto out;
+		if (n > 0)
+			goto bad;
 		d->written++;
 		hs_progress_add(p->r->progress, 1, hs_rscan_offset(sc) - at0);
 		if (hs_rrest_maybe_flush(p, d, false, e))
@@ -911,7 +795,7 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 	goto out;
 bad:
 	if (!hs_rscan_ioerr(sc))
-		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: not a redis record", d->src, hs_rscan_lineno(sc));
+		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: %s", d->src, hs_rscan_lineno(sc), hs_rscan_why(sc));
 out:
 	hs_rscan_free(sc);
 	hs_rsort_free(live);
@@ -948,6 +832,7 @@ static int hs_rrest_run(hs_restore *r, hs_rrest_pass *p, hs_error *e)
 	p->r = r;
 	p->st = st;
 	p->batch = r->profile && r->profile->redis && r->profile->redis->batch > 0 ? r->profile->redis->batch : 500;
+	p->dec = hs_rdec_new();
 	if (hs_redis_connect(&st->u, st->shown, 0, &p->c, e))
 		goto out;
 	if (!(t = hs_redis_cmd(p->c, e, 1, tm, NULL)))
@@ -1012,8 +897,7 @@ out:
 	free(p->argp);
 	free(p->argl);
 	hs_ritems_release(&p->args);
-	hs_buf_release(&p->tmp);
-	hs_buf_release(&p->raw);
+	hs_rdec_free(p->dec);
 	hs_buf_release(&p->resp);
 	return ret;
 }

@@ -24,6 +24,7 @@
 #include <hiredis/hiredis.h>
 
 #include "redis_restore.h"
+#include "redis_decode.h"
 #include "redis_scan.h"
 
 #define HS_RPLAN_MEM ((size_t)8 << 20)
@@ -44,6 +45,7 @@ struct hs_rplan {
 	FILE *file;                 /* spooled records past HS_RPLAN_MEM, or NULL */
 	uint64_t file_len;
 	hs_rscan_rec h;
+	hs_rdec *dec;               /* the record decoder's buffers */
 	hs_buf key;                 /* reading back */
 };
 
@@ -62,6 +64,7 @@ void hs_rplan_free(hs_rplan *p)
 	if (p->file)
 		fclose(p->file);
 	hs_rscan_rec_release(&p->h);
+	hs_rdec_free(p->dec);
 	hs_buf_release(&p->key);
 	free(p);
 }
@@ -130,10 +133,15 @@ static int hs_rplan_get(hs_rplan *p, hs_rplan_cur *c, unsigned *flags, int64_t *
 	return 0;
 }
 
-/* Scan one redis/db<N>.jsonl entry: parse every record, spool what the plan needs. */
+/*
+ * Scan one redis/db<N>.jsonl entry: read every record whole through the
+ * one decoder (redis_decode.h), as apply reads it, so that a malformed one
+ * is refused here, before anything is written; spool what the plan needs.
+ */
 static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, hs_rplan_db *d, hs_error *e)
 {
 	hs_rscan *sc = hs_rscan_new(rd, e);
+	hs_buf prev = HS_BUF_INIT;
 	int n, ret = -1;
 
 	for (;;) {
@@ -141,8 +149,15 @@ static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, hs_rplan
 
 		if ((n = hs_rscan_head(sc, &p->h)) == 0)
 			break;
-		if (n < 0 || hs_rscan_skip(sc) || hs_rscan_end(sc))
+		if (n < 0 || hs_rdec_value(p->dec, sc, &p->h, NULL))
 			goto bad;
+		/* the merges with the live keys (replace) rely on the order, as diff does */
+		if (d->records && !hs_rdec_in_order(&prev, &p->h.key)) {
+			hs_rscan_bad(sc, "not sorted by key (records come in key byte order, each key once)");
+			goto bad;
+		}
+		hs_buf_reset(&prev);
+		hs_buf_add(&prev, p->h.key.data, p->h.key.len);
 		d->records++;
 		if (hs_rrest_selected(r->opts, p->h.key.data, p->h.key.len))
 			flags |= HS_RPLAN_SELECTED;
@@ -157,9 +172,10 @@ static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, hs_rplan
 	goto out;
 bad:
 	if (!hs_rscan_ioerr(sc))
-		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: not a redis record", d->src, hs_rscan_lineno(sc));
+		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: %s", d->src, hs_rscan_lineno(sc), hs_rscan_why(sc));
 out:
 	hs_rscan_free(sc);
+	hs_buf_release(&prev);
 	return ret;
 }
 
@@ -179,6 +195,8 @@ int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *e
 	p = st->scan;
 	if (src < 0)
 		return 0;
+	if (!p->dec)
+		p->dec = hs_rdec_new();
 	if (st->explicit_db && p->ndbs)
 		return hs_err(e, HS_EXIT_USAGE, "--to-redis names db %d but the archive holds more than one redis db; give a URI without a db to restore each into its own",
 			      st->u.db);

@@ -449,7 +449,9 @@ static int hs_rcap_big_record(hs_rcap *rc, const char *key, size_t klen, const c
 static int hs_rcap_build(hs_rcap *rc, const hs_rkey *k, const char *key, size_t klen,
 			 redisReply **rep, hs_error *e)
 {
-	int64_t exp = k->pttl >= 0 ? rc->now_ms + k->pttl : -1;
+	/* an expiry past HS_REDIS_EXPIRE_MAX (restore could not send it) is written as that */
+	int64_t exp = k->pttl < 0 ? -1 : k->pttl > HS_REDIS_EXPIRE_MAX - rc->now_ms ? HS_REDIS_EXPIRE_MAX :
+		      rc->now_ms + k->pttl;
 	const char *t = k->type;
 	int r;
 

@@ -71,6 +71,18 @@ struct redisReply *hs_redis_get_reply(struct redisContext *c, hs_error *e);
 
 /* ------------------------------------------------------------ encoding */
 
+/*
+ * The latest expire_at_ms a record may hold: 2^62 ms (146 million years).
+ * Redis takes any absolute expiry (PEXPIREAT, SET PXAT > 0) but refuses a
+ * relative one (PEXPIRE, SET PX) whose sum with its clock passes LLONG_MAX
+ * ("invalid expire time"); restore --redis-ttl relative sends expire_at_ms
+ * minus the capture start (>= 0), so with this bound the sum fits while the
+ * target's clock is below 2^62 ms.  The capture writes a later expiry as
+ * this one; the record reader (restore/redis_scan.c) refuses a later one.
+ */
+#define HS_REDIS_EXPIRE_MAX INT64_C(4611686018427387904)
+#define HS_REDIS_EXPIRE_MAX_S "4611686018427387904"
+
 /* True when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
 bool hs_redis_utf8_valid(const char *p, size_t n);
 

@@ -1,6 +1,7 @@
 /*
- * fuzz_redis_scan.c - libFuzzer target: the restore's streaming reader of
- * redis/db<N>.jsonl (restore/redis_scan.c).
+ * fuzz_redis_scan.c - libFuzzer target: the one reader of redis/db<N>.jsonl
+ * records (restore/redis_scan.c, restore/redis_decode.c), which restore's
+ * verifying pass, its apply and diff share.
  *
  * The input is the content of a redis/db0.jsonl entry of a real v1 archive
  * (assembled in memory by hs_fuzz_build_archive, read from a memfd by the
@@ -13,23 +14,22 @@
  *  - 1 input in 8 gets a wrong checksum for the entry in the manifest, so
  *    the reader fails on the read that reaches the entry's end: the
  *    hs_rscan_ioerr() path, in the middle of a record when padded.
- * The scanner is driven as restore/redis.c hs_rrest_db_entry and
- * hs_rrest_apply_key drive it: hs_rscan_head per record, then for the
- * record either hs_rscan_skip (filtered, expired, plan) or the value by
- * type (string: hs_rscan_bytes; hash, list, set, zset: hs_rscan_open,
- * hs_rscan_next, the pair's open/comma/close, hs_rscan_bytes,
- * hs_rscan_score; anything else: hs_rscan_raw and json_loadb), then
- * hs_rscan_end; on a failure the restore's error (hs_rscan_ioerr,
- * hs_rscan_lineno).  Here a key whose length is 3 mod 4 is "skipped".
+ * The reader is driven as restore drives it: hs_rscan_head per record,
+ * then hs_rdec_value with no sink (the plan, or a filtered or expired key)
+ * or with one that records the decoded elements (apply); on a failure the
+ * restore's error (hs_rscan_ioerr, hs_rscan_lineno, hs_rscan_why).  Here a
+ * key whose length is 3 mod 4 is "skipped".
  *
  * Properties (a broken one aborts, so the fuzzer reports it as a crash):
  *  - a read error of the archive is reported as one (e set, ioerr) and
- *    malformed JSON is not (e unset, no ioerr);
- *  - a record the scanner accepts whole and jansson also parses (the line
- *    with JSON_ALLOW_NUL, as diff reads it) decodes to the same key, type,
- *    expiry and value through both: each element's bytes
- *    (hs_redis_bytes_from_json), each score (hs_redis_score_from_json),
- *    and the raw JSON of other types (json_equal).
+ *    a malformed record is not (e unset, no ioerr);
+ *  - each of the first records, read again from its line in memory (as
+ *    diff reads it: hs_rscan_set_mem), gets the same verdict, the same
+ *    reason when refused and the same key, type, expiry and value;
+ *  - a record the reader accepts whole and jansson also parses (the line
+ *    with JSON_ALLOW_NUL) decodes to the same key, type, expiry and, for
+ *    strings and collections, value through both: each element's bytes
+ *    (hs_redis_bytes_from_json), each score (hs_redis_score_from_json).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -44,6 +44,7 @@
 #include "error.h"
 #include "fuzz_common.h"
 #include "redis_common.h"
+#include "redis_decode.h"
 #include "redis_scan.h"
 
 #define HS_FZ_WINDOW 65536      /* HS_RSCAN_WINDOW in restore/redis_scan.c */
@@ -158,60 +159,41 @@ out:
 	return ret;
 }
 
-/*
- * The value of a record whose head is read, as hs_rrest_apply_key reads
- * it; the decoded items go to val, the parsed value of other types to
- * *other.  0, or 1 when the value does not fit its type (or the read failed).
- */
-static int hs_fz_value(hs_rscan *sc, const char *type, hs_buf *val, json_t **other)
+/* The decoder's elements into a trace, in jansson's order (a zset's score before its member). */
+static int hs_fz_elem(void *ctx, const hs_buf *a, const hs_buf *b, const char *score)
 {
-	const char *cmd = !strcmp(type, "hash") ? "HSET" : !strcmp(type, "list") ? "RPUSH" :
-			  !strcmp(type, "set") ? "SADD" : !strcmp(type, "zset") ? "ZADD" : NULL;
-	bool pairs = cmd && (cmd[0] == 'H' || cmd[0] == 'Z'), first = true;
-	hs_buf tmp = HS_BUF_INIT, raw = HS_BUF_INIT;
-	char num[64];
-	int n, ret = 1;
+	hs_buf *t = ctx;
 
-	*other = NULL;
+	if (score)
+		hs_fz_score(t, strtod(score, NULL));
+	hs_fz_item(t, 'V', a->data, a->len);
+	if (b)
+		hs_fz_item(t, 'V', b->data, b->len);
+	return 0;
+}
+
+static int hs_fz_xentry(void *ctx, const char *id, const hs_ritems *fv)
+{
+	hs_fz_item(ctx, 'X', id, strlen(id));
+	for (size_t i = 0; i < fv->n; i++)
+		hs_fz_item(ctx, 'F', hs_ritems_at(fv, i), fv->len[i]);
+	return 0;
+}
+
+/*
+ * The value of a record whose head is read, through the one decoder
+ * (restore/redis_decode.h) as restore's plan, apply and diff read it; the
+ * decoded elements go to val, and *other is set (to true) for the types
+ * jansson's reading is not compared for (streams, module dumps).  0, or
+ * 1 when the record is refused (or the read failed).
+ */
+static int hs_fz_value(hs_rdec *dec, hs_rscan *sc, const hs_rscan_rec *h, hs_buf *val, bool *other)
+{
+	hs_rdec_sink k = { val, hs_fz_elem, hs_fz_xentry, NULL, NULL, NULL };
+
 	hs_buf_reset(val);
-	if (!strcmp(type, "string")) {
-		if (hs_rscan_bytes(sc, &tmp))
-			goto out;
-		hs_fz_item(val, 'V', tmp.data, tmp.len);
-	} else if (!cmd) {
-		if (hs_rscan_raw(sc, &raw) ||
-		    !(*other = json_loadb(raw.data ? raw.data : "", raw.len, JSON_ALLOW_NUL | JSON_DECODE_ANY, NULL)))
-			goto out;
-	} else {
-		if (hs_rscan_open(sc))
-			goto out;
-		while ((n = hs_rscan_next(sc, &first)) > 0) {
-			if (pairs && hs_rscan_open(sc))
-				goto out;
-			if (hs_rscan_bytes(sc, &tmp))
-				goto out;
-			if (cmd[0] == 'Z') {
-				if (hs_rscan_comma(sc) || hs_rscan_score(sc, num, sizeof(num)))
-					goto out;
-				hs_fz_score(val, strtod(num, NULL));
-			}
-			hs_fz_item(val, 'V', tmp.data, tmp.len);
-			if (cmd[0] == 'H') {
-				if (hs_rscan_comma(sc) || hs_rscan_bytes(sc, &tmp))
-					goto out;
-				hs_fz_item(val, 'V', tmp.data, tmp.len);
-			}
-			if (pairs && hs_rscan_close(sc))
-				goto out;
-		}
-		if (n < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	hs_buf_release(&tmp);
-	hs_buf_release(&raw);
-	return ret;
+	*other = !strcmp(h->type, "stream") || !hs_rdec_known_type(h->type);
+	return hs_rdec_value(dec, sc, h, &k) ? 1 : 0;
 }
 
 /* FNV-1a: picks the padding and the read-error mode of an input. */
@@ -232,9 +214,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs_fuzz_parts parts = { 0 };
 	hs_buf entry = HS_BUF_INIT, arc = HS_BUF_INIT, head = HS_BUF_INIT, val = HS_BUF_INIT;
 	hs_buf jhead = HS_BUF_INIT, jval = HS_BUF_INIT;
-	hs_rscan_rec h = { HS_BUF_INIT, "", false, -1 };
+	hs_rscan_rec h = HS_RSCAN_REC_INIT, mh = HS_RSCAN_REC_INIT;
+	hs_buf mhead = HS_BUF_INIT, mval = HS_BUF_INIT;
 	hs_reader *rd = NULL;
-	hs_rscan *sc = NULL;
+	hs_rscan *sc = NULL, *msc = NULL;
+	hs_rdec *dec = NULL;
 	hs_reader_entry ent;
 	hs_error e;
 	char *bad = NULL, path[64];
@@ -276,46 +260,65 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hs_fz_fail("the assembled archive has no redis/db0.jsonl", 0);
 
 	sc = hs_rscan_new(rd, &e);
+	msc = hs_rscan_new_mem();
+	dec = hs_rdec_new();
 	for (;;) {
-		json_t *other = NULL, *jother = NULL;
+		json_t *jother = NULL;
 		uint64_t at0 = hs_rscan_offset(sc);
-		bool skip;
-		int fit;
+		const uint8_t *nl = NULL;
+		size_t len = 0;
+		bool skip, other = false, line = false;
+		int mn;
 
-		if ((n = hs_rscan_head(sc, &h)) <= 0)
-			break;
+		n = hs_rscan_head(sc, &h);
 		lineno = hs_rscan_lineno(sc);
-		if (hs_rscan_offset(sc) <= at0)
+		if (n > 0 && hs_rscan_offset(sc) <= at0)
 			hs_fz_fail("a record head read no byte", lineno);
-		hs_fz_head_trace(&head, h.key.data, h.key.len, h.type, h.has_exp, h.exp_ms);
-		skip = h.key.len % 4 == 3;
-		if (skip) {
-			if (hs_rscan_skip(sc) || hs_rscan_end(sc)) {
+		if (n > 0) {
+			hs_fz_head_trace(&head, h.key.data, h.key.len, h.type, h.has_exp, h.exp_ms);
+			skip = h.key.len % 4 == 3;
+			if (skip) {
+				hs_buf_reset(&val);
+				if (hs_rdec_value(dec, sc, &h, NULL))
+					n = -1;
+			} else if (hs_fz_value(dec, sc, &h, &val, &other)) {
 				n = -1;
-				break;
-			}
-			hs_buf_reset(&val);
-		} else {
-			fit = hs_fz_value(sc, h.type, &val, &other);
-			if (fit || hs_rscan_end(sc)) {
-				json_decref(other);
-				n = fit ? -2 : -1;
-				break;
 			}
 		}
-		/* line `lineno` of the input is this record: compare it with jansson's reading */
+		if (n == 0)
+			break;
 		if (lineno <= HS_FZ_CHECK_RECORDS && lines_left) {
-			const uint8_t *nl = size ? memchr(data + loff, '\n', size - loff) : NULL;
-			size_t len = nl ? (size_t)(nl - (data + loff)) : size - loff;
-
+			nl = size ? memchr(data + loff, '\n', size - loff) : NULL;
+			len = nl ? (size_t)(nl - (data + loff)) : size - loff;
+			line = true;
+		}
+		/* the same line read in memory, as diff reads it: the same verdict, reason and reading */
+		if (line && !hs_rscan_ioerr(sc)) {
+			hs_rscan_set_mem(msc, size ? (const char *)data + loff : "", len + (nl != NULL), lineno);
+			mn = hs_rscan_head(msc, &mh);
+			if (mn > 0)
+				mn = hs_fz_value(dec, msc, &mh, &mval, &other) ? -1 : 1;
+			if ((mn > 0) != (n > 0))
+				hs_fz_fail("the line read in memory and the entry read as a stream differ in verdict", lineno);
+			if (n < 0 && strcmp(hs_rscan_why(msc), hs_rscan_why(sc)))
+				hs_fz_fail("the line read in memory and as a stream are refused for different reasons", lineno);
+			if (n > 0) {
+				hs_fz_head_trace(&mhead, mh.key.data, mh.key.len, mh.type, mh.has_exp, mh.exp_ms);
+				if (mhead.len != head.len || memcmp(mhead.data, head.data, head.len) ||
+				    (!skip && (mval.len != val.len || memcmp(mval.data, val.data, val.len))))
+					hs_fz_fail("the line read in memory and as a stream read differently", lineno);
+			}
+		}
+		if (n < 0)
+			break;
+		/* line `lineno` of the input is this record: compare it with jansson's reading */
+		if (line) {
 			if (!hs_fz_jansson(size ? (const char *)data + loff : "", len, &jhead, &jval, &jother)) {
 				compared++;
 				if (head.len != jhead.len || memcmp(head.data, jhead.data, head.len))
 					hs_fz_fail("the scanner and jansson read a different key, type or expiry", lineno);
-				if (!skip && !other != !jother)
+				if (!skip && other != !!jother)
 					hs_fz_fail("the scanner and jansson see a different kind of value", lineno);
-				if (!skip && other && !json_equal(other, jother))
-					hs_fz_fail("hs_rscan_raw's text and jansson read a different value", lineno);
 				if (!skip && !other && (val.len != jval.len || memcmp(val.data, jval.data, val.len)))
 					hs_fz_fail("the scanner and jansson decode a different value", lineno);
 			}
@@ -323,7 +326,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			loff += len + 1;
 			lines_left = nl != NULL;
 		}
-		json_decref(other);
 	}
 	lineno = hs_rscan_lineno(sc);
 	if (n == 0 && ioerr_mode)
@@ -332,13 +334,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hs_fz_fail(hs_rscan_ioerr(sc) ? "a read error without an error message" :
 						"malformed JSON with an error message set", lineno);
 	if (n < 0 && !hs_rscan_ioerr(sc))
-		hs_err(&e, HS_EXIT_DATA, "redis/db0.jsonl line %zu: %s", lineno,
-		       n == -2 ? "the value does not fit its type" : "not a redis record");
+		hs_err(&e, HS_EXIT_DATA, "redis/db0.jsonl line %zu: %s", lineno, hs_rscan_why(sc));
 	if (getenv("HS_FUZZ_VERBOSE"))   /* what happened to one input, when reproducing */
 		fprintf(stderr, "fuzz_redis_scan: pad %zu, bad checksum %d, records %zu, compared %zu: %s\n",
 			pad, ioerr_mode, lineno - (n < 0), compared, n == 0 ? "end" : e.msg);
 out:
 	hs_rscan_free(sc);
+	hs_rscan_free(msc);
+	hs_rdec_free(dec);
+	hs_rscan_rec_release(&mh);
+	hs_buf_release(&mhead);
+	hs_buf_release(&mval);
 	hs_reader_free(rd);
 	if (fd >= 0)
 		close(fd);

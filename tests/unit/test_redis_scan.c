@@ -151,11 +151,10 @@ static void test_every_type(void **state)
 	assert_int_equal(hs_rscan_next(f.sc, &first), 0);
 	assert_int_equal(hs_rscan_end(f.sc), 0);
 
-	/* unknown members before and after the value are skipped; raw is the value's text */
+	/* unknown members before and after the value are skipped (and checked as JSON) */
 	assert_int_equal(hs_rscan_head(f.sc, &f.h), 1);
 	assert_string_equal(f.h.type, "stream");
-	assert_int_equal(hs_rscan_raw(f.sc, &v), 0);
-	assert_bytes(&v, "{\"entries\":[],\"last_id\":\"0-0\"}", 30);
+	assert_int_equal(hs_rscan_skip(f.sc), 0);
 	assert_int_equal(hs_rscan_end(f.sc), 0);
 	assert_int_equal(hs_rscan_head(f.sc, &f.h), 0);
 	assert_int_equal(hs_rscan_lineno(f.sc), 4);
@@ -235,7 +234,7 @@ static void test_member_after_value_refused(void **state)
 static void test_expiry_out_of_range_refused(void **state)
 {
 	static const char *const bad[] = { "99999999999999999999", "-9223372036854775808", "-1", "+5", "1e3", "0x10",
-					   "0123", "00" };
+					   "0123", "00", "9223372036854775807", "4611686018427387905", "1.0", "-0" };
 	hs_buf in = HS_BUF_INIT;
 	scan_fx f;
 	size_t i;
@@ -249,12 +248,12 @@ static void test_expiry_out_of_range_refused(void **state)
 		assert_refused_line1(&f);
 		fx_close(&f);
 	}
-	/* the largest one still fits */
+	/* the largest one still fits: 2^62 (redis_common.h HS_REDIS_EXPIRE_MAX) */
 	hs_buf_reset(&in);
-	hs_buf_adds(&in, "{\"key\":\"a\",\"type\":\"string\",\"expire_at_ms\":9223372036854775807,\"value\":\"b\"}\n");
+	hs_buf_adds(&in, "{\"key\":\"a\",\"type\":\"string\",\"expire_at_ms\":4611686018427387904,\"value\":\"b\"}\n");
 	fx_open(&f, in.data, in.len);
 	assert_int_equal(hs_rscan_head(f.sc, &f.h), 1);
-	assert_int_equal(f.h.exp_ms, INT64_MAX);
+	assert_int_equal(f.h.exp_ms, INT64_C(1) << 62);
 	fx_close(&f);
 	/* and 0 alone is a number */
 	hs_buf_reset(&in);
