@@ -6,16 +6,19 @@
  * (added) and in both with a different type, value or expiry (changed).
  * Only the current record of each side is held in memory.
  *
- * Most records are equal, so a record is parsed only when it must be: the
- * key of a line that starts {"key":"<no backslash>" is read off the line,
- * two byte-equal lines are equal records, two lines equal but for an
- * expire_at_ms within the tolerance are too (a key with a TTL is written
- * with the capture's clock, so its line differs by a few ms from one
- * snapshot to the next), and only changed records (and keys with escapes)
- * go through jansson (1M records: 7.0 s -> 1.2 s; the large seed's
- * Redis, 1M keys most with a TTL: 6.7 s -> see docs/BENCHMARKS.md).
+ * Every record is read by the one decoder of the format (restore/
+ * redis_scan.h, redis_decode.h), which restore's verifying pass and apply
+ * use too: diff refuses (65) exactly the records restore refuses, with the
+ * same reason.  Most records of B are byte for byte the record of A they
+ * are compared with, or that record with another expiry (a key with a TTL
+ * is written with the capture's clock, so its line differs by a few ms from
+ * one snapshot to the next); such a line reads as A's did, so it is not
+ * decoded again: only its expiry's token is, by the decoder's own rule
+ * (hs_rscan_expiry).  Two records of one key are equal when their lines
+ * are; else type and expiry are compared, and the values by their text
+ * and, when that differs, by what the decoder reads from them (a string
+ * and its {"$base64"} form are the same bytes; 1.5 and 1.50 the same score).
  */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -23,208 +26,255 @@
 #include "buf.h"
 #include "diff.h"
 #include "linereader.h"
+#include "redis_common.h"
+#include "redis_decode.h"
+#include "redis_scan.h"
 
 /*
- * One side of the merge: its reader, current record and the key's bytes.
- * The line lies in the reader's window (valid until the side's next
- * line); the key is copied, since it outlives the line as the previous
- * key.
+ * One side of the merge: its reader, current line (in the reader's window,
+ * valid until the side's next line) and that line's record head as the
+ * decoder read it (its key is copied: it outlives the line as prev).
  */
 typedef struct hs_rdiff_side {
 	hs_linereader *lr;
+	const char *which;  /* "A" or "B", for errors */
 	const char *line;
 	unsigned long lineno;
 	bool have;          /* a current record (false at the end) */
 	size_t len;         /* its line's length, with its '\n' */
-	size_t keyend;      /* the offset after the key read off the line, else 0 */
-	json_t *rec;        /* the line parsed, or NULL until needed */
-	hs_buf key;         /* its key's bytes */
+	hs_rscan_rec h;     /* its head: key bytes, type, expiry, where the value starts */
 	hs_buf prev;        /* the previous key's bytes, for the order check */
 } hs_rdiff_side;
 
+/* What the two sides share: the decoder and the canonical forms of two values. */
+typedef struct hs_rdiff {
+	const char *name;
+	hs_rscan *sc;
+	hs_rdec *dec;
+	hs_buf ca, cb;
+} hs_rdiff;
+
+static int hs_rdiff_bad(const hs_rdiff *x, const hs_rdiff_side *s, const char *why, hs_error *e)
+{
+	return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu: %s", x->name, s->which, s->lineno, why);
+}
+
+/* Copy a head (its key's bytes too). */
+static void hs_rdiff_head_copy(hs_rscan_rec *dst, const hs_rscan_rec *src)
+{
+	hs_buf key = dst->key;
+
+	*dst = *src;
+	hs_buf_reset(&key);
+	hs_buf_add(&key, src->key.data, src->key.len);
+	dst->key = key;
+}
+
 /*
- * The bytes of a key: a JSON string's bytes (NULs included) or the
- * decoded {"$base64": ...}.  Returns 0, or -1 when it is neither.
+ * s's line is o's (the record it is compared with) but for the token of
+ * the expiry: then it reads as o's line does with that expiry, and s's head
+ * is o's with the expiry taken from the token (checked by the decoder's
+ * rule).  False when the lines differ otherwise, or the token does not
+ * pass: the line is then decoded.
  */
-static int hs_rdiff_key_bytes(const json_t *key, hs_buf *out)
+static bool hs_rdiff_like(hs_rdiff_side *s, const hs_rdiff_side *o)
 {
-	const char *b64;
-	size_t n;
-	int len;
+	size_t at = (size_t)o->h.exp_at, ol = o->h.exp_len, tl = 0;
+	const char *why;
+	bool has;
+	int64_t ms;
 
-	hs_buf_reset(out);
-	if (json_is_string(key)) {
-		hs_buf_add(out, json_string_value(key), json_string_length(key));
-		return 0;
-	}
-	b64 = json_string_value(json_object_get(key, "$base64"));
-	if (!b64)
-		return -1;
-	n = strlen(b64);
-	if (n % 4 || n > (size_t)INT32_MAX)
-		return -1;
-	hs_buf_grow(out, n / 4 * 3 + 1);
-	len = EVP_DecodeBlock((unsigned char *)out->data, (const unsigned char *)b64, (int)n);
-	if (len < 0)
-		return -1;
-	/* EVP_DecodeBlock counts the padding as zero bytes */
-	if (n >= 1 && b64[n - 1] == '=')
-		len--;
-	if (n >= 2 && b64[n - 2] == '=')
-		len--;
-	out->len = (size_t)len;
-	out->data[out->len] = '\0';
+	if (!ol || s->len <= at || memcmp(s->line, o->line, at))
+		return false;
+	if (s->line[at] == 'n')
+		tl = s->len - at >= 4 ? 4 : 0;
+	else
+		while (at + tl < s->len && s->line[at + tl] >= '0' && s->line[at + tl] <= '9')
+			tl++;
+	if (!tl || s->len - (at + tl) != o->len - (at + ol) ||
+	    memcmp(s->line + at + tl, o->line + at + ol, s->len - (at + tl)) ||
+	    hs_rscan_expiry(s->line + at, tl, &has, &ms, &why))
+		return false;
+	hs_rdiff_head_copy(&s->h, &o->h);
+	s->h.has_exp = has;
+	s->h.exp_ms = ms;
+	s->h.exp_len = tl;
+	s->h.value_at = o->h.value_at - ol + tl;
+	return true;
+}
+
+/* Decode s's line whole (sink k, NULL: checked only) into its head h; HS_EXIT_DATA when it is refused. */
+static int hs_rdiff_decode(hs_rdiff *x, const hs_rdiff_side *s, hs_rscan_rec *h, const hs_rdec_sink *k,
+			   hs_error *e)
+{
+	int n;
+
+	hs_rscan_set_mem(x->sc, s->line, s->len, s->lineno);
+	if ((n = hs_rscan_head(x->sc, h)) != 1 || hs_rdec_value(x->dec, x->sc, h, k))
+		return hs_rdiff_bad(x, s, hs_rscan_why(x->sc), e);
 	return 0;
 }
 
-/* Compare two byte strings as memcmp order, shorter first on a tie. */
-static int hs_rdiff_cmp(const hs_buf *x, const hs_buf *y)
+/*
+ * Read the next record of a side (s->have false at the end): its head, as
+ * the decoder reads it, or as the line o (the other side's current one)
+ * was read when the two lines are alike.
+ */
+static int hs_rdiff_next(hs_rdiff *x, hs_rdiff_side *s, const hs_rdiff_side *o, hs_error *e)
 {
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = n ? memcmp(x->data, y->data, n) : 0;
-
-	if (c)
-		return c;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-/* Parse the current line into s->rec unless done; HS_EXIT_DATA when it is no record. */
-static int hs_rdiff_parse(hs_rdiff_side *s, const char *name, const char *which, hs_error *e)
-{
-	json_error_t jerr;
-
-	if (s->rec)
-		return 0;
-	/* NUL bytes are written as \u0000 (the restore reads them the same way) */
-	s->rec = json_loadb(s->line, s->len, JSON_ALLOW_NUL, &jerr);
-	if (!json_is_object(s->rec) || !json_object_get(s->rec, "key"))
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not a Redis record",
-			      name, which, s->lineno);
-	return 0;
-}
-
-/* Read the next record of a side (s->have false at the end) and its key. */
-static int hs_rdiff_next(hs_rdiff_side *s, const char *name, const char *which, hs_error *e)
-{
-	static const char head[] = "{\"key\":\"";
-	const char *q;
 	size_t n;
 	hs_buf t;
 	int got;
 
-	json_decref(s->rec);
-	s->rec = NULL;
 	/* the key becomes the previous key: swap the buffers, no copy */
 	t = s->prev;
-	s->prev = s->key;
-	s->key = t;
+	s->prev = s->h.key;
+	s->h.key = t;
 	got = hs_lr_line(s->lr, &s->line, &n, e);
 	s->have = got == 1;
-	s->keyend = 0;
 	if (got < 0)
-		return hs_err_prefix(e, "cannot diff '%s'", name);
+		return hs_err_prefix(e, "cannot diff '%s'", x->name);
 	if (!got)
 		return 0;
 	s->len = n;
 	s->lineno++;
-	q = n > sizeof(head) - 1 && !memcmp(s->line, head, sizeof(head) - 1)
-		    ? memchr(s->line + sizeof(head) - 1, '"', n - (sizeof(head) - 1))
-		    : NULL;
-	if (q && !memchr(s->line + sizeof(head) - 1, '\\', (size_t)(q - s->line) - (sizeof(head) - 1))) {
-		s->keyend = (size_t)(q - s->line) + 1;
-		hs_buf_reset(&s->key);
-		hs_buf_add(&s->key, s->line + sizeof(head) - 1, (size_t)(q - s->line) - (sizeof(head) - 1));
-	} else if (hs_rdiff_parse(s, name, which, e)) {
+	if (o && o->have && o->len == n && !memcmp(o->line, s->line, n))
+		hs_rdiff_head_copy(&s->h, &o->h);
+	else if (!(o && o->have && hs_rdiff_like(s, o)) && hs_rdiff_decode(x, s, &s->h, NULL, e))
 		return -1;
-	} else if (hs_rdiff_key_bytes(json_object_get(s->rec, "key"), &s->key)) {
-		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not a Redis record",
-			      name, which, s->lineno);
-	}
-	if (s->lineno > 1 && hs_rdiff_cmp(&s->prev, &s->key) >= 0)
+	if (s->lineno > 1 && !hs_rdec_in_order(&s->prev, &s->h.key))
 		return hs_err(e, HS_EXIT_DATA, "cannot diff '%s' of %s: line %lu is not sorted by key",
-			      name, which, s->lineno);
+			      x->name, s->which, s->lineno);
 	return 0;
 }
 
-/*
- * Where ,"expire_at_ms": is in a record line, or NULL.  The writer puts the
- * members in the order key, type, expire_at_ms, value
- * (snapshot/redis_record.c), so after a key read off the line (keyend) it
- * is found by position: ,"type":"<type>" then the tag.  Otherwise (a key
- * with escapes, another shape) the first occurrence is searched: ,"
- * cannot occur inside the key or type string (a quote in a JSON string is
- * escaped), so it is the member, the same place either way.
- */
-static const char *hs_rdiff_expiry_tag(const char *line, size_t n, size_t keyend)
-{
-	static const char ty[] = ",\"type\":\"", tag[] = ",\"expire_at_ms\":";
-	const char *p = line + keyend, *end = line + n, *q;
+/* ------------------------------------------------- comparing two values */
 
-	if (keyend && (size_t)(end - p) > sizeof(ty) - 1 && !memcmp(p, ty, sizeof(ty) - 1)) {
-		p += sizeof(ty) - 1;
-		q = memchr(p, '"', (size_t)(end - p) < 32 ? (size_t)(end - p) : 32);
-		if (q && !memchr(p, '\\', (size_t)(q - p)) && (size_t)(end - q - 1) >= sizeof(tag) - 1 &&
-		    !memcmp(q + 1, tag, sizeof(tag) - 1))
-			return q + 1;
-	}
-	return memmem(line, n, tag, sizeof(tag) - 1);
+/* Append one item to a canonical form: a tag, the length, the bytes. */
+static void hs_rdiff_canon_add(hs_buf *c, char tag, const void *p, size_t n)
+{
+	uint64_t len = n;
+
+	hs_buf_addc(c, tag);
+	hs_buf_add(c, &len, sizeof(len));
+	if (n)
+		hs_buf_add(c, p, n);
 }
 
-/*
- * Where a record line's expiry is: the offset of the value after
- * ,"expire_at_ms": and the offset of the ,"value": that follows it, with
- * the expiry (-1 for null); see hs_rdiff_expiry_tag.  False when the line
- * is not in that shape.
- */
-static bool hs_rdiff_expiry(const char *line, size_t n, size_t keyend, size_t *at, size_t *value,
-			    long long *exp)
+static int hs_rdiff_c_elem(void *ctx, const hs_buf *a, const hs_buf *b, const char *score)
 {
-	static const char tag[] = ",\"expire_at_ms\":", val[] = ",\"value\":";
-	const char *p = hs_rdiff_expiry_tag(line, n, keyend), *q, *end = line + n;
-	long long v = 0;
+	hs_buf *c = ctx;
 
-	if (!p)
-		return false;
-	q = p + sizeof(tag) - 1;
-	*at = (size_t)(q - line);
-	if (end - q >= 4 && !memcmp(q, "null", 4)) {
-		v = -1;
-		q += 4;
+	hs_rdiff_canon_add(c, 'a', a->data, a->len);
+	if (b)
+		hs_rdiff_canon_add(c, 'b', b->data, b->len);
+	if (score) {
+		double d = strtod(score, NULL);
+
+		if (d == 0)   /* -0 and 0: one score */
+			d = 0;
+		hs_rdiff_canon_add(c, 's', &d, sizeof(d));
+	}
+	return 0;
+}
+
+static int hs_rdiff_c_xentry(void *ctx, const char *id, const hs_ritems *fv)
+{
+	hs_buf *c = ctx;
+
+	hs_rdiff_canon_add(c, 'E', id, strlen(id));
+	for (size_t i = 0; i < fv->n; i++)
+		hs_rdiff_canon_add(c, 'f', hs_ritems_at(fv, i), fv->len[i]);
+	return 0;
+}
+
+static int hs_rdiff_c_xmeta(void *ctx, const hs_rdec_xmeta *m)
+{
+	hs_buf *c = ctx;
+
+	hs_rdiff_canon_add(c, 'L', m->last_id ? m->last_id : "", m->last_id ? strlen(m->last_id) : 0);
+	hs_rdiff_canon_add(c, 'N', &m->entries_added, sizeof(m->entries_added));
+	hs_rdiff_canon_add(c, 'X', m->max_deleted_id ? m->max_deleted_id : "",
+			   m->max_deleted_id ? strlen(m->max_deleted_id) : 0);
+	return 0;
+}
+
+static int hs_rdiff_c_xgroup(void *ctx, const hs_buf *name, const char *ld, int64_t entries_read)
+{
+	hs_buf *c = ctx;
+
+	hs_rdiff_canon_add(c, 'G', name->data, name->len);
+	hs_rdiff_canon_add(c, 'l', ld, strlen(ld));
+	hs_rdiff_canon_add(c, 'r', &entries_read, sizeof(entries_read));
+	return 0;
+}
+
+static int hs_rdiff_c_dump(void *ctx, const hs_buf *payload)
+{
+	hs_rdiff_canon_add(ctx, 'D', payload->data, payload->len);
+	return 0;
+}
+
+/* The canonical form of s's value (what the decoder reads from it) into c. */
+static int hs_rdiff_canon(hs_rdiff *x, const hs_rdiff_side *s, hs_buf *c, hs_error *e)
+{
+	hs_rscan_rec h = HS_RSCAN_REC_INIT;
+	hs_rdec_sink k = { c, hs_rdiff_c_elem, hs_rdiff_c_xentry, hs_rdiff_c_xmeta, hs_rdiff_c_xgroup,
+			   hs_rdiff_c_dump };
+	int rc;
+
+	hs_buf_reset(c);
+	rc = hs_rdiff_decode(x, s, &h, &k, e);
+	hs_rscan_rec_release(&h);
+	return rc;
+}
+
+/* Which of type, value, expire_at_ms differ between two records of one key (lines not equal); NULL when none. */
+static int hs_rdiff_fields(hs_rdiff *x, const hs_rdiff_side *a, const hs_rdiff_side *b, long long tol,
+			   json_t **out, hs_error *e)
+{
+	size_t va = a->len - (size_t)a->h.value_at, vb = b->len - (size_t)b->h.value_at;
+	bool type, value, exp;
+
+	*out = NULL;
+	type = strcmp(a->h.type, b->h.type) != 0;
+	if (a->h.has_exp != b->h.has_exp) {
+		exp = true;
 	} else {
-		const char *d = q;
+		long long d = a->h.exp_ms - b->h.exp_ms;
 
-		while (q < end && *q >= '0' && *q <= '9' && q - d < 18)
-			v = v * 10 + (*q++ - '0');
-		/* no digits, too many, or a leading zero (no JSON: the parse refuses it) */
-		if (q == d || (q < end && *q >= '0' && *q <= '9') || (*d == '0' && q - d > 1))
-			return false;
+		exp = a->h.has_exp && (d > tol || -d > tol);
 	}
-	if ((size_t)(end - q) < sizeof(val) - 1 || memcmp(q, val, sizeof(val) - 1))
-		return false;
-	*value = (size_t)(q - line);
-	*exp = v;
-	return true;
+	value = va != vb || memcmp(a->line + a->h.value_at, b->line + b->h.value_at, va);
+	if (value && !type) {   /* another text may be the same value */
+		if (hs_rdiff_canon(x, a, &x->ca, e) || hs_rdiff_canon(x, b, &x->cb, e))
+			return -1;
+		value = x->ca.len != x->cb.len || memcmp(x->ca.data, x->cb.data, x->ca.len);
+	}
+	if (type || value || exp) {
+		*out = json_array();
+		if (type)
+			json_array_append_new(*out, json_string("type"));
+		if (value)
+			json_array_append_new(*out, json_string("value"));
+		if (exp)
+			json_array_append_new(*out, json_string("expire_at_ms"));
+	}
+	return 0;
 }
 
-/*
- * True when two different lines are the same record but for an expiry
- * within tol ms: the parts before and after the expiry are byte-equal and
- * both expiries are numbers.  False means "parse them".
- */
-static bool hs_rdiff_same_but_expiry(const hs_rdiff_side *a, const hs_rdiff_side *b, long long tol)
+/* A key as the archive writes it: a JSON string when it is UTF-8, else {"$base64": ...}. */
+static json_t *hs_rdiff_key_json(const hs_buf *key)
 {
-	size_t aa, av, ba, bv;
-	long long ea, eb, d;
+	hs_buf b = HS_BUF_INIT;
+	json_t *j;
 
-	if (!hs_rdiff_expiry(a->line, a->len, a->keyend, &aa, &av, &ea) ||
-	    !hs_rdiff_expiry(b->line, b->len, b->keyend, &ba, &bv, &eb))
-		return false;
-	if (ea < 0 || eb < 0 || aa != ba || a->len - av != b->len - bv)
-		return false;
-	d = ea - eb;
-	if (d > tol || -d > tol)
-		return false;
-	return !memcmp(a->line, b->line, aa) && !memcmp(a->line + av, b->line + bv, a->len - av);
+	if (hs_redis_utf8_valid(key->data, key->len))
+		return json_stringn(key->data, key->len);
+	hs_redis_b64_encode(&b, key->data, key->len);
+	j = json_pack("{s:s%}", "$base64", b.data, b.len);
+	hs_buf_release(&b);
+	return j;
 }
 
 /* Append an item to out's "items" when details are wanted and room is left. */
@@ -238,38 +288,10 @@ static void hs_rdiff_item(json_t *out, const hs_diff_opts *opts, const hs_rdiff_
 		json_decref(fields);
 		return;
 	}
-	/* a key read off the line had no escapes: its bytes are the UTF-8 text */
-	it = json_pack("{s:o, s:s}", "key",
-		       s->rec ? json_incref(json_object_get(s->rec, "key")) : json_stringn(s->key.data, s->key.len),
-		       "change", change);
+	it = json_pack("{s:o, s:s}", "key", hs_rdiff_key_json(&s->h.key), "change", change);
 	if (fields)
 		json_object_set_new(it, "fields", fields);
 	json_array_append_new(items, it);
-}
-
-/* Which of type, value, expire_at_ms differ; NULL when none. */
-static json_t *hs_rdiff_fields(const json_t *x, const json_t *y, long long tol)
-{
-	static const char *const keys[] = { "type", "value", "expire_at_ms" };
-	json_t *f = NULL;
-	size_t i;
-
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const json_t *vx = json_object_get(x, keys[i]), *vy = json_object_get(y, keys[i]);
-
-		if (i == 2 && json_is_integer(vx) && json_is_integer(vy)) {
-			long long d = (long long)json_integer_value(vx) - (long long)json_integer_value(vy);
-
-			if (d <= tol && -d <= tol)
-				continue;
-		}
-		if ((vx == NULL) != (vy == NULL) || (vx && !json_equal(vx, vy))) {
-			if (!f)
-				f = json_array();
-			json_array_append_new(f, json_string(keys[i]));
-		}
-	}
-	return f;
 }
 
 /* The patterns to count changes by (hs_diff_redis_by_pattern). */
@@ -403,48 +425,48 @@ static void hs_rdiff_patterns(json_t *out, const hs_rdiff_pats *pp, const json_t
 static int hs_rdiff_run(hs_linereader *a, hs_linereader *b, const char *name, const hs_diff_opts *opts,
 			const hs_rdiff_pats *pp, json_t *out, hs_error *e)
 {
-	hs_rdiff_side sa = { .lr = a }, sb = { .lr = b };
+	hs_rdiff_side sa = { .lr = a, .which = "A" }, sb = { .lr = b, .which = "B" };
+	hs_rdiff x = { name, hs_rscan_new_mem(), hs_rdec_new(), HS_BUF_INIT, HS_BUF_INIT };
 	json_t *counts = json_object();
 	int rc = -1;
 
-	hs_buf_init(&sa.key);
+	hs_buf_init(&sa.h.key);
 	hs_buf_init(&sa.prev);
-	hs_buf_init(&sb.key);
+	hs_buf_init(&sb.h.key);
 	hs_buf_init(&sb.prev);
 	json_object_set_new(out, "added", json_integer(0));
 	json_object_set_new(out, "removed", json_integer(0));
 	json_object_set_new(out, "changed", json_integer(0));
 	json_object_set_new(out, "items", json_array());
 
-	if (hs_rdiff_next(&sa, name, "A", e) || hs_rdiff_next(&sb, name, "B", e))
+	/* B's line is compared with A's current one: A reads first */
+	if (hs_rdiff_next(&x, &sa, NULL, e) || hs_rdiff_next(&x, &sb, &sa, e))
 		goto out;
 	while (sa.have || sb.have) {
-		int c = !sa.have ? 1 : !sb.have ? -1 : hs_rdiff_cmp(&sa.key, &sb.key);
+		int c = !sa.have ? 1 : !sb.have ? -1 : hs_redis_keycmp(sa.h.key.data, sa.h.key.len, sb.h.key.data,
+								       sb.h.key.len);
 
 		if (c < 0) {
-			hs_rdiff_count(out, "removed", pp, counts, &sa.key);
+			hs_rdiff_count(out, "removed", pp, counts, &sa.h.key);
 			hs_rdiff_item(out, opts, &sa, "removed", NULL);
-			if (hs_rdiff_next(&sa, name, "A", e))
+			if (hs_rdiff_next(&x, &sa, NULL, e))
 				goto out;
 		} else if (c > 0) {
-			hs_rdiff_count(out, "added", pp, counts, &sb.key);
+			hs_rdiff_count(out, "added", pp, counts, &sb.h.key);
 			hs_rdiff_item(out, opts, &sb, "added", NULL);
-			if (hs_rdiff_next(&sb, name, "B", e))
+			if (hs_rdiff_next(&x, &sb, &sa, e))
 				goto out;
 		} else {
 			json_t *fields = NULL;
 
 			if ((sa.len != sb.len || memcmp(sa.line, sb.line, sa.len)) &&
-			    !hs_rdiff_same_but_expiry(&sa, &sb, opts->ttl_tolerance_ms)) {
-				if (hs_rdiff_parse(&sa, name, "A", e) || hs_rdiff_parse(&sb, name, "B", e))
-					goto out;
-				fields = hs_rdiff_fields(sa.rec, sb.rec, opts->ttl_tolerance_ms);
-			}
+			    hs_rdiff_fields(&x, &sa, &sb, opts->ttl_tolerance_ms, &fields, e))
+				goto out;
 			if (fields) {
-				hs_rdiff_count(out, "changed", pp, counts, &sb.key);
+				hs_rdiff_count(out, "changed", pp, counts, &sb.h.key);
 				hs_rdiff_item(out, opts, &sb, "changed", fields);
 			}
-			if (hs_rdiff_next(&sa, name, "A", e) || hs_rdiff_next(&sb, name, "B", e))
+			if (hs_rdiff_next(&x, &sa, NULL, e) || hs_rdiff_next(&x, &sb, &sa, e))
 				goto out;
 		}
 	}
@@ -453,11 +475,13 @@ static int hs_rdiff_run(hs_linereader *a, hs_linereader *b, const char *name, co
 	rc = 0;
 out:
 	json_decref(counts);
-	json_decref(sa.rec);
-	json_decref(sb.rec);
-	hs_buf_release(&sa.key);
+	hs_rscan_free(x.sc);
+	hs_rdec_free(x.dec);
+	hs_buf_release(&x.ca);
+	hs_buf_release(&x.cb);
+	hs_rscan_rec_release(&sa.h);
 	hs_buf_release(&sa.prev);
-	hs_buf_release(&sb.key);
+	hs_rscan_rec_release(&sb.h);
 	hs_buf_release(&sb.prev);
 	return rc;
 }
