@@ -15,6 +15,10 @@
 #include "redis_common.h"
 #include "redis_scan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define HS_RSCAN_WINDOW 65536
 #define SC_EOF (-1)
 #define SC_ERR (-2)
@@ -156,10 +160,13 @@ static inline int sc_getc(hs_rscan *s)
 }
 
 /* Skip blanks (not newlines: they end records); the next byte, not read. */
-static int sc_ws(hs_rscan *s)
+static inline int sc_ws(hs_rscan *s)
 {
 	int c;
 
+	/* the usual case: no blank, the byte in the window */
+	if (s->pos < s->len && (c = (unsigned char)s->buf[s->pos]) != ' ' && c != '\t' && c != '\r')
+		return c;
 	while ((c = sc_peek(s)) == ' ' || c == '\t' || c == '\r')
 		s->pos++;
 	return c;
@@ -247,6 +254,20 @@ static inline size_t sc_plain(const char *p, const char *end)
 {
 	const char *q = p;
 
+#ifdef __SSE2__
+	/* 16 at a time: '"', '\\', and as signed bytes < 0x20 (a control byte, or one >= 0x80) */
+	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+
+	while (end - q >= 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)q);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, bsl)),
+						       _mm_cmplt_epi8(w, sp)));
+
+		if (m)
+			return (size_t)(q - p) + (size_t)__builtin_ctz((unsigned)m);
+		q += 16;
+	}
+#endif
 	while (end - q >= 8) {
 		uint64_t w, m;
 
@@ -348,6 +369,15 @@ static int sc_string_rest(hs_rscan *s, hs_buf *out)
 			return 0;
 		}
 		if (c == '\\') {
+			char ch = s->pos + 1 < s->len ? s->buf[s->pos + 1] : 0;
+
+			/* the usual escapes, inline: \" \\ \/ \n (values holding JSON text are full of \") */
+			if (ch == '"' || ch == '\\' || ch == '/' || ch == 'n') {
+				ch = ch == 'n' ? '\n' : ch;
+				sc_add(out, &ch, 1);
+				s->pos += 2;
+				continue;
+			}
 			s->pos++;
 			if (sc_escape(s, out))
 				return -1;
@@ -746,7 +776,8 @@ int hs_rscan_expiry(const char *p, size_t n, bool *has, int64_t *ms, const char 
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (v > (HS_REDIS_EXPIRE_MAX - (p[i] - '0')) / 10) {
+		/* 18 digits cannot pass the bound (10^18 < 2^62): the division only past them */
+		if (i >= 18 && v > (HS_REDIS_EXPIRE_MAX - (p[i] - '0')) / 10) {
 			*why = "expire_at_ms is past " HS_REDIS_EXPIRE_MAX_S " (2^62 ms), the latest expiry restore can send in every --redis-ttl mode";
 			return -1;
 		}

@@ -190,6 +190,42 @@ static void test_window_refill(void **state)
 	hs_buf_release(&v);
 }
 
+/* Raw UTF-8 (checked) and escapes cut by the window's refill at every byte still decode. */
+static void test_window_refill_utf8(void **state)
+{
+	static const char rec[] = "{\"key\":\"\xc3\xa9\xf0\x9f\x98\x80\\\"x\",\"type\":\"string\",\"expire_at_ms\":null,\"value\":\"v\"}\n";
+	hs_buf in = HS_BUF_INIT, v = HS_BUF_INIT;
+	scan_fx f;
+	size_t cut;
+
+	(void)state;
+	for (cut = 8; cut <= 18; cut++) {   /* the window ends inside "é😀\"x" */
+		hs_buf_reset(&in);
+		while (in.len < 65536 - cut)
+			hs_buf_addc(&in, ' ');
+		hs_buf_add(&in, rec, sizeof(rec) - 1);
+		fx_open(&f, in.data, in.len);
+		assert_int_equal(hs_rscan_head(f.sc, &f.h), 1);
+		assert_bytes(&f.h.key, "\xc3\xa9\xf0\x9f\x98\x80\"x", 8);
+		assert_int_equal(hs_rscan_bytes(f.sc, &v), 0);
+		assert_int_equal(hs_rscan_end(f.sc), 0);
+		assert_int_equal(hs_rscan_head(f.sc, &f.h), 0);
+		fx_close(&f);
+	}
+	/* and an invalid sequence cut there is refused */
+	hs_buf_reset(&in);
+	while (in.len < 65536 - 9)
+		hs_buf_addc(&in, ' ');
+	hs_buf_adds(&in, "{\"key\":\"\xf0\x9f\x28\x80\",\"type\":\"string\",\"value\":\"v\"}\n");
+	fx_open(&f, in.data, in.len);
+	assert_int_equal(hs_rscan_head(f.sc, &f.h), -1);
+	assert_false(hs_rscan_ioerr(f.sc));
+	assert_string_equal(hs_rscan_why(f.sc), "a string is not valid UTF-8");
+	fx_close(&f);
+	hs_buf_release(&in);
+	hs_buf_release(&v);
+}
+
 /* fuzz finding: a later "expire_at_ms":null did not undo an earlier expiry (jansson, diff: null). */
 static void test_repeated_expiry_last_wins(void **state)
 {
@@ -270,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_type),
 		cmocka_unit_test(test_window_refill),
+		cmocka_unit_test(test_window_refill_utf8),
 		cmocka_unit_test(test_repeated_expiry_last_wins),
 		cmocka_unit_test(test_member_after_value_refused),
 		cmocka_unit_test(test_expiry_out_of_range_refused),
