@@ -25,9 +25,9 @@
 #include "http.h"
 #include "net_common.h"
 #include "uri.h"
-#include "../snapshot/kafka_common.h"
-#include "../snapshot/mongo_common.h"
-#include "../snapshot/redis_common.h"
+#include "sources/kafka/kafka_common.h"
+#include "sources/mongo/mongo_common.h"
+#include "sources/redis/redis_common.h"
 
 #define DP_RUNBOOK "Check Dependencies"
 

@@ -30,7 +30,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "http.h"
-#include "../snapshot/k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 
 #define K8_LOG_LIMIT_DEFAULT (1024 * 1024)
 #define K8_SINCE_DEFAULT 3600

@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "diag.h"
-#include "../snapshot/kafka_common.h"
+#include "sources/kafka/kafka_common.h"
 
 typedef struct kf_run {
 	const hs_diag_ctx *ctx;

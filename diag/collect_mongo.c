@@ -18,7 +18,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "uri.h"
-#include "../snapshot/mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 
 typedef struct mg_run {
 	const hs_diag_ctx *ctx;

@@ -21,7 +21,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "uri.h"
-#include "../snapshot/redis_common.h"
+#include "sources/redis/redis_common.h"
 
 #define RD_SAMPLE_MAX 20        /* key names of idempotency keys without TTL */
 #define RD_TELEMETRY_MAX 1000   /* telemetry buffers listed one by one */

@@ -4,7 +4,7 @@
  * scan:  keep k8s/<ns>/configmaps/<name>.json as restore's verifying pass
  *        reads the archive (no connection).  The entry's path decides
  *        the target: an object naming another namespace, name or kind is
- *        exit 65 (restore/k8s_entry.c), before anything connects.
+ *        exit 65 (src/sources/k8s/k8s_entry.c), before anything connects.
  *        --map-k8s-ns SRC=DST changes the target namespace (the plan says
  *        "mapped from"); the object written carries the target's
  *        namespace and name.
@@ -29,7 +29,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 #include "log.h"
 #include "source.h"
 

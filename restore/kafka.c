@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_common.h"
+#include "sources/kafka/kafka_common.h"
 #include "log.h"
 
 /* One partition of a group, planned. */

@@ -31,7 +31,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "log.h"
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 #include "mongo_restore.h"
 #include "uri.h"
 

@@ -3,7 +3,7 @@
  * plan and apply (restore/mongo.c) and the document writer
  * (restore/mongo_write.c: batches into the target in the restore's mode,
  * and the accounting of what the server refused).  Internal to restore/;
- * the source's hooks are in snapshot/mongo_common.h.
+ * the source's hooks are in src/sources/mongo/mongo_common.h.
  */
 #ifndef HS_MONGO_RESTORE_H
 #define HS_MONGO_RESTORE_H
@@ -14,7 +14,7 @@
 
 #include "archive.h"
 #include "error.h"
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 #include "progress.h"
 
 /* documents the server refused: this many per collection are named in the report and the log */

@@ -2,7 +2,7 @@
  * mongo_scan.c - what MongoDB restore reads in restore's verifying pass
  * (src/restore_scan.c), before anything is written anywhere: every
  * selected collection's documents are checked whole through the one .bson
- * reading (snapshot/mongo_bson.h) and its metadata is parsed, so that bad
+ * reading (src/sources/mongo/mongo_bson.h) and its metadata is parsed, so that bad
  * data is exit 65 before the first write, not after thousands of
  * documents.  Nothing here connects to the target, and nothing is kept:
  * apply() reads the entries again as it writes them.
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "mongo_bson.h"
-#include "mongo_common.h"
+#include "sources/mongo/mongo_bson.h"
+#include "sources/mongo/mongo_common.h"
 
 #define HS_MONGO_META_MAX (16u * 1024 * 1024)
 

@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "log.h"
-#include "mongo_bson.h"
+#include "sources/mongo/mongo_bson.h"
 #include "mongo_restore.h"
 
 /*

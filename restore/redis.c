@@ -26,10 +26,10 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
-#include "redis_common.h"
+#include "sources/redis/redis_common.h"
 #include "redis_restore.h"
-#include "redis_decode.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_decode.h"
+#include "sources/redis/redis_scan.h"
 #include "uri.h"
 
 #define HS_RREST_CHUNK 512      /* elements per HSET/RPUSH/SADD/ZADD */
@@ -742,12 +742,12 @@ static int hs_rrest_db_entry(hs_rrest_pass *p, hs_reader *rd, hs_rrest_db *d, hs
 			goto bad;
 		d->records++;
 		/* live keys before this one are not in the archive */
-		while (lhave > 0 && hs_redis_keycmp(lk, lkl, h.key.data, h.key.len) < 0) {
+		while (lhave > 0 && hs_keycmp(lk, lkl, h.key.data, h.key.len) < 0) {
 			hs_rrest_extra(p, d, lk, lkl);
 			if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 				goto out;
 		}
-		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, h.key.data, h.key.len) &&
+		if (lhave > 0 && !hs_keycmp(lk, lkl, h.key.data, h.key.len) &&
 		    (lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 			goto out;
 		if (!hs_rrest_selected(p->r->opts, h.key.data, h.key.len)) {

@@ -24,8 +24,8 @@
 #include <hiredis/hiredis.h>
 
 #include "redis_restore.h"
-#include "redis_decode.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_decode.h"
+#include "sources/redis/redis_scan.h"
 
 #define HS_RPLAN_MEM ((size_t)8 << 20)
 #define HS_RPLAN_SORT_MEM ((size_t)8 << 20)
@@ -312,13 +312,13 @@ static int hs_rplan_db_count(hs_restore *r, hs_rplan_exists *x, hs_rplan_cur *cu
 		if (hs_rplan_get(p, cur, &flags, &exp_ms, e))
 			goto out;
 		/* live keys before this one are not in the archive */
-		while (lhave > 0 && hs_redis_keycmp(lk, lkl, p->key.data, p->key.len) < 0) {
+		while (lhave > 0 && hs_keycmp(lk, lkl, p->key.data, p->key.len) < 0) {
 			if (hs_rrest_selected(r->opts, lk, lkl))
 				n->deleted++;
 			if ((lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 				goto out;
 		}
-		if (lhave > 0 && !hs_redis_keycmp(lk, lkl, p->key.data, p->key.len) &&
+		if (lhave > 0 && !hs_keycmp(lk, lkl, p->key.data, p->key.len) &&
 		    (lhave = hs_rsort_next(live, &lk, &lkl, &lr, &lrl, e)) < 0)
 			goto out;
 		if (!(flags & HS_RPLAN_SELECTED))

@@ -2,7 +2,7 @@
  * redis_restore.h - what the two halves of the Redis restore share: the
  * plan (restore/redis_plan.c: scanned from the entries by the verifying
  * pass, then checked against the target) and the apply (restore/redis.c).
- * Internal to restore/; the source's hooks are in snapshot/redis_common.h.
+ * Internal to restore/; the source's hooks are in src/sources/redis/redis_common.h.
  */
 #ifndef HS_REDIS_RESTORE_H
 #define HS_REDIS_RESTORE_H
@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "error.h"
-#include "redis_common.h"
+#include "sources/redis/redis_common.h"
 #include "source.h"
 
 struct redisContext;

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 #include "log.h"
 #include "source.h"
 

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "kafka_common.h"
+#include "sources/kafka/kafka_common.h"
 #include "clock.h"
 #include "log.h"
 

@@ -29,7 +29,7 @@
 #include "buf.h"
 #include "extsort.h"
 #include "log.h"
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 #include "uri.h"
 
 #define HS_MONGO_WRITE_CHUNK (1024 * 1024)

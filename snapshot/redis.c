@@ -8,7 +8,7 @@
  * reads each value (GET, the first page of HSCAN/SSCAN/LRANGE/ZRANGE, XINFO
  * and the first XRANGE page of a stream, DUMP for module types).  A
  * collection bigger than one page is then read page by page.  Records go
- * to an external sorter (redis_sort.c), which also drops the keys SCAN
+ * to an external sorter (extsort.c), which also drops the keys SCAN
  * returned twice, and are streamed into the archive in key order.
  *
  * A SCAN capture is not a point-in-time image: each key is read as it was
@@ -25,7 +25,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
-#include "redis_common.h"
+#include "sources/redis/redis_common.h"
 #include "uri.h"
 
 #define HS_REDIS_PAGE 1000

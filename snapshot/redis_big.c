@@ -5,7 +5,7 @@
  *
  * A collection whose elements read so far pass the threshold moves them
  * out of memory: a hash's or set's members into an external sorter of
- * their own (redis_sort.c, dedup: HSCAN/SSCAN may repeat), a list's or
+ * their own (extsort.c, dedup: HSCAN/SSCAN may repeat), a list's or
  * zset's elements, JSON-encoded in read order, into an element file.  When
  * the key is read whole its record line (the same bytes the in-memory path
  * gives) is written to the db's record spool and the key sorter gets a
@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "archive.h"
-#include "redis_common.h"
+#include "sources/redis/redis_common.h"
 
 #define HS_RBIG_SLICE ((size_t)1 << 20)
 #define HS_RBIG_SORT_MEM ((size_t)2 << 20)

@@ -9,7 +9,7 @@
  *
  * --json renders a .bson entry as canonical Extended JSON, one document per
  * line, reading one document at a time through the .bson reading restore
- * and diff use (snapshot/mongo_bson.h): bad BSON is exit 65, as there;
+ * and diff use (src/sources/mongo/mongo_bson.h): bad BSON is exit 65, as there;
  * other entries are printed as they are.
  */
 #include <bson/bson.h>
@@ -25,7 +25,7 @@
 #include "buf.h"
 #include "commands.h"
 #include "linereader.h"
-#include "mongo_bson.h"
+#include "sources/mongo/mongo_bson.h"
 
 const char hs_cmd_cat_usage[] =
 	"usage: hivesnap cat ARCHIVE ENTRY [--json]\n\n"

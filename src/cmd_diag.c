@@ -18,14 +18,14 @@
 
 #include "archive.h"
 #include "buf.h"
-#include "bundle.h"
+#include "diag/bundle.h"
 #include "commands.h"
-#include "diag.h"
+#include "diag/diag.h"
 #include "lock.h"
 #include "output.h"
 #include "log.h"
 #include "profile.h"
-#include "runner.h"
+#include "diag/runner.h"
 
 const char hs_cmd_diag_usage[] =
 	"usage: hivesnap diag [-p PROFILE] [-o FILE | --output-dir DIR] [--since DURATION]\n"

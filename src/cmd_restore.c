@@ -27,7 +27,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "commands.h"
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 #include "log.h"
 #include "restore_scan.h"
 #include "source.h"

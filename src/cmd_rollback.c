@@ -30,7 +30,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 #include "log.h"
 #include "profile.h"
 #include "textsafe.h"
@@ -87,7 +87,7 @@ static void hs_rb_step(hs_rb *rb, const char *target, const char *action, const 
  * *out; and every ConfigMap entry of the namespace checked.  The entry's
  * path decides: a revision's number is its file's, its template names no
  * other namespace, and a ConfigMap object agrees with its path; else 65,
- * before anything connects (restore/k8s_entry.c).
+ * before anything connects (src/sources/k8s/k8s_entry.c).
  */
 static int hs_rb_revisions(hs_rb *rb, json_t **out, hs_error *e)
 {

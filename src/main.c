@@ -1,6 +1,6 @@
 /* hivesnap - offline snapshots of a microservice platform's state. */
 #include "cli.h"
-#include "../snapshot/mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 
 int main(int argc, char **argv)
 {

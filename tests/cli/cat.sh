@@ -49,7 +49,7 @@ cmp -s "$tmp/out" "$tmp/in/db0.jsonl" || fail "cat --json of a .jsonl entry is n
 # bad BSON in an intact archive (checksums, manifest and index consistent):
 # a length below 5, a length above 16 MiB + 16 KiB, an unknown element type
 # at the top and in a nested document, a truncated last document: 65, as
-# for restore and diff (one reading, snapshot/mongo_bson.c)
+# for restore and diff (one reading, src/sources/mongo/mongo_bson.c)
 printf '\003\000\000\000' >"$tmp/short.bson"
 printf '\377\377\377\177\000\000\000\000' >"$tmp/huge.bson"
 printf '\014\000\000\000\077a\000\001\000\000\000\000' >"$tmp/garbage.bson"

@@ -265,7 +265,7 @@ expect_exit 64 "$HIVESNAP" diff --ttl-tolerance soon "$tmp/j1.tar.zst" "$tmp/j2.
 expect_stderr_match "--ttl-tolerance needs a duration"
 echo "ok: expiries within --ttl-tolerance (default 1s) are equal; beyond it they change"
 
-# lines that differ only in the expiry are compared without parsing them (src/diff_redis.c):
+# lines that differ only in the expiry are compared without parsing them (src/sources/redis/diff_redis.c):
 # the same answers as parsing, whatever the key holds
 cat >"$in/j3.jsonl" <<'JSONL'
 {"key":"a","type":"hash","expire_at_ms":100000,"value":[["f","1"]]}

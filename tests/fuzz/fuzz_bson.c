@@ -7,7 +7,7 @@
  * The input is split at HS_FUZZ_SEP into the two entries A and B; each is
  * also diffed against itself (no change expected, but not asserted: a
  * stream may be refused) and against nothing.  A is also checked as one
- * document by hs_bson_check() (snapshot/mongo_bson.h, the reading diff,
+ * document by hs_bson_check() (src/sources/mongo/mongo_bson.h, the reading diff,
  * restore and cat share), and a document it accepts must walk to its end
  * with libbson's iterator, into every document, array and scope, as the
  * readers after it do: else the target aborts.
@@ -19,7 +19,7 @@
 
 #include "diff.h"
 #include "fuzz_common.h"
-#include "mongo_bson.h"
+#include "sources/mongo/mongo_bson.h"
 
 #define HS_FUZZ_NAME "mongo/neural_hive/execution_tickets.bson"
 

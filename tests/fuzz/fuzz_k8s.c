@@ -6,13 +6,13 @@
  *  - hs_diff_k8s on A and B as a ConfigMap (data/binaryData key by key,
  *    unified diff of changed values) and as a Deployment (spec leaves,
  *    arrays matched by name);
- *  - snapshot/k8s_object.c on A: hs_k8s_strip (with and without status),
+ *  - src/sources/k8s/k8s_object.c on A: hs_k8s_strip (with and without status),
  *    the ConfigMaps and Secrets a pod template references (A's
  *    spec.template and A itself), the rollback annotations of A and B;
  *  - restore/k8s.c: hs_k8s_cm_diff(A, B);
- *  - snapshot/k8s_client.c: hs_k8s_status_error with A's Status "code",
+ *  - src/sources/k8s/k8s_client.c: hs_k8s_status_error with A's Status "code",
  *    "reason" and "message" (an API error answer);
- *  - restore/k8s_entry.c: A as a ConfigMap entry's object and as a
+ *  - src/sources/k8s/k8s_entry.c: A as a ConfigMap entry's object and as a
  *    rollback revision entry (the content checks).
  * The API list pages (hs_k8s_list) are parsed by a static function behind
  * an HTTP request; see docs/fuzzing.md.
@@ -25,7 +25,7 @@
 #include "diff.h"
 #include "error.h"
 #include "fuzz_common.h"
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

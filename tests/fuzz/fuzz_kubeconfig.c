@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "kubeconfig.h"
+#include "sources/k8s/kubeconfig.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

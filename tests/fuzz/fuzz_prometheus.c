@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "diag.h"
+#include "diag/diag.h"
 #include "error.h"
 #include "fuzz_common.h"
 #include "profile.h"

@@ -5,12 +5,12 @@
  *  1. the diff parser: the input split at HS_FUZZ_SEP into two entries A
  *     and B, merged by hs_diff_redis (details on);
  *  2. every line jansson parses (JSON_ALLOW_NUL) decoded with the JSON
- *     helpers of snapshot/redis_record.c (hs_redis_bytes_from_json,
+ *     helpers of src/sources/redis/redis_record.c (hs_redis_bytes_from_json,
  *     hs_redis_score_from_json, hs_redis_b64_decode), and each decoded
  *     key re-encoded by the snapshot encoder (hs_redis_json_bytes) and
  *     decoded again: the bytes must round-trip;
  *  3. one reading (issue #26): a line the record decoder restore uses
- *     (restore/redis_decode.h) accepts, diff accepts too (diffed against
+ *     (src/sources/redis/redis_decode.h) accepts, diff accepts too (diffed against
  *     itself: no change; against nothing: one removal), and a line it
  *     refuses, diff refuses (65).
  * A broken property aborts, so the fuzzer reports it as a crash.
@@ -25,9 +25,9 @@
 #include "diff.h"
 #include "error.h"
 #include "fuzz_common.h"
-#include "redis_common.h"
-#include "redis_decode.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_common.h"
+#include "sources/redis/redis_decode.h"
+#include "sources/redis/redis_scan.h"
 
 #define HS_FUZZ_NAME "redis/db0.jsonl"
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_redis_scan.c - libFuzzer target: the one reader of redis/db<N>.jsonl
- * records (restore/redis_scan.c, restore/redis_decode.c), which restore's
+ * records (src/sources/redis/redis_scan.c, src/sources/redis/redis_decode.c), which restore's
  * verifying pass, its apply and diff share.
  *
  * The input is the content of a redis/db0.jsonl entry of a real v1 archive
@@ -43,11 +43,11 @@
 #include "digest.h"
 #include "error.h"
 #include "fuzz_common.h"
-#include "redis_common.h"
-#include "redis_decode.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_common.h"
+#include "sources/redis/redis_decode.h"
+#include "sources/redis/redis_scan.h"
 
-#define HS_FZ_WINDOW 65536      /* HS_RSCAN_WINDOW in restore/redis_scan.c */
+#define HS_FZ_WINDOW 65536      /* HS_RSCAN_WINDOW in src/sources/redis/redis_scan.c */
 #define HS_FZ_CHECK_RECORDS 64  /* records compared with jansson, per input */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -182,7 +182,7 @@ static int hs_fz_xentry(void *ctx, const char *id, const hs_ritems *fv)
 
 /*
  * The value of a record whose head is read, through the one decoder
- * (restore/redis_decode.h) as restore's plan, apply and diff read it; the
+ * (src/sources/redis/redis_decode.h) as restore's plan, apply and diff read it; the
  * decoded elements go to val, and *other is set (to true) for the types
  * jansson's reading is not compared for (streams, module dumps).  0, or
  * 1 when the record is refused (or the read failed).

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "diag.h"
+#include "diag/diag.h"
 
 int main(int argc, char **argv)
 {

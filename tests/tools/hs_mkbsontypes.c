@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "archive.h"
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 
 #include "hs_bsontypes.h"
 

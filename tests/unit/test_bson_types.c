@@ -1,6 +1,6 @@
 /*
  * The BSON types fixture (tests/fixtures/bson/) read back through the one
- * .bson document reader (snapshot/mongo_bson.h: the stream that restore,
+ * .bson document reader (src/sources/mongo/mongo_bson.h: the stream that restore,
  * diff and cat --json share), straight from the archive reader, no server:
  * every document comes out byte-identical to what the generator's
  * hs_bsontypes.h builds - NaN, +-Infinity, -0.0, Decimal128, nested
@@ -19,9 +19,9 @@
 #include "archive.h"
 #include "buf.h"
 #include "linereader.h"
-#include "mongo_bson.h"
+#include "sources/mongo/mongo_bson.h"
 
-#include "../tools/hs_bsontypes.h"
+#include "hs_bsontypes.h"
 
 #define BSON_ENTRY "mongo/hs_bsontypes/types.bson"
 

@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "http.h"
-#include "net_common.h"
+#include "diag/net_common.h"
 
 static void check_hp(const char *addr, const char *want_host, const char *want_port)
 {

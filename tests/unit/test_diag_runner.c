@@ -22,9 +22,9 @@
 #include "archive.h"
 #include "clock.h"
 #include "buf.h"
-#include "bundle.h"
-#include "diag.h"
-#include "runner.h"
+#include "diag/bundle.h"
+#include "diag/diag.h"
+#include "diag/runner.h"
 
 /* ------------------------------------------------------ test collectors */
 

@@ -14,7 +14,7 @@
 
 #include "diff.h"
 #include "error.h"
-#include "kubeconfig.h"
+#include "sources/k8s/kubeconfig.h"
 
 /* Diff two in-memory redis/db0.jsonl entries; fills *changed, returns the diff's result. */
 static int rdiff(const char *a, const char *b, long long *changed, hs_error *e)

@@ -1,5 +1,5 @@
 /*
- * Unit tests of restore/k8s_entry.c: the content checks that make an
+ * Unit tests of src/sources/k8s/k8s_entry.c: the content checks that make an
  * entry's path decide where its object goes (names, ConfigMap objects that
  * disagree with their path, --map-k8s-ns rules, rollback revisions).
  */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 
 static json_t *load(const char *text)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s_common.h"
+#include "sources/k8s/k8s_common.h"
 
 static json_t *load(const char *text)
 {

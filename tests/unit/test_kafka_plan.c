@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "archive.h"
-#include "kafka_common.h"
+#include "sources/kafka/kafka_common.h"
 
 static hs_kafka_part_in part(int64_t archived, int64_t low, int64_t high)
 {

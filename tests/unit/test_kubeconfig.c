@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kubeconfig.h"
+#include "sources/k8s/kubeconfig.h"
 
 /* "-----BEGIN CERTIFICATE-----\nAAA\n" in base64 and its length */
 #define CA_B64 "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkFBQQo="

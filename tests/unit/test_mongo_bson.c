@@ -1,5 +1,5 @@
 /*
- * Unit tests of the one .bson reading (snapshot/mongo_bson.c): every BSON
+ * Unit tests of the one .bson reading (src/sources/mongo/mongo_bson.c): every BSON
  * type and the odd values and keys MongoDB stores are accepted, deep
  * nesting too; each kind of structural damage is refused with its reason;
  * random damage never reads out of bounds (ASan) and nothing the check
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "mongo_bson.h"
+#include "sources/mongo/mongo_bson.h"
 
 /* A document with every BSON type, odd values and odd keys. */
 static bson_t *all_types(void)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 
 /* Two listIndexes documents as the server returns them. */
 static bson_t *indexes_fixture(void)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mongo_common.h"
+#include "sources/mongo/mongo_common.h"
 
 /* hs_rsort's order: memcmp of the common prefix, then the shorter first. */
 static int key_cmp(const hs_buf *a, const hs_buf *b)

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "redact.h"
+#include "diag/redact.h"
 
 /* A redactor with the given profile regexes (NULL-terminated; NULL for none). */
 static hs_redactor *new_redactor(const char *const *extra)

@@ -1,5 +1,5 @@
 /*
- * Unit tests of restore/redis_decode.c, the one reading of a
+ * Unit tests of src/sources/redis/redis_decode.c, the one reading of a
  * redis/db<N>.jsonl record that restore (plan, verify, apply) and diff
  * share (issue #26): every type read into its events, the expiry's bound
  * (2^62 ms, HS_REDIS_EXPIRE_MAX), and each value that does not fit its type
@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "buf.h"
-#include "redis_common.h"
-#include "redis_decode.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_common.h"
+#include "sources/redis/redis_decode.h"
+#include "sources/redis/redis_scan.h"
 
 /* The events of one value as text: "e:a|b|score;" "x:id f v;" "m:last added maxdel n;" "g:name ld er;" "d:len;". */
 static int ev_elem(void *ctx, const hs_buf *a, const hs_buf *b, const char *score)

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_common.h"
+#include "sources/redis/redis_common.h"
 
 static void test_uri(void **state)
 {
@@ -315,7 +315,7 @@ static void sort_check(size_t n, size_t limit, bool expect_runs)
 
 		assert_true(kl < sizeof(prev));
 		if (got)
-			assert_true(hs_redis_keycmp(prev, strlen(prev), k, kl) < 0);
+			assert_true(hs_keycmp(prev, strlen(prev), k, kl) < 0);
 		memcpy(prev, k, kl);
 		prev[kl] = '\0';
 		/* the record belongs to its key */
@@ -387,7 +387,7 @@ static void test_sort_many_runs(void **state)
 
 		assert_true(kl < sizeof(prev) && rl < sizeof(rec));
 		if (got)
-			assert_true(hs_redis_keycmp(prev, strlen(prev), k, kl) < 0);
+			assert_true(hs_keycmp(prev, strlen(prev), k, kl) < 0);
 		memcpy(prev, k, kl);
 		prev[kl] = '\0';
 		memcpy(rec, r, rl);

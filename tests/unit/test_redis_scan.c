@@ -1,5 +1,5 @@
 /*
- * Unit tests of restore/redis_scan.c, the restore's streaming reader of
+ * Unit tests of src/sources/redis/redis_scan.c, the restore's streaming reader of
  * redis/db<N>.jsonl: records of every type read as restore/redis.c reads
  * them, a record cut by the scanner's 64 KiB window refill, and the
  * findings of tests/fuzz/fuzz_redis_scan.c (docs/fuzzing.md): a repeated
@@ -20,7 +20,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "error.h"
-#include "redis_scan.h"
+#include "sources/redis/redis_scan.h"
 
 /* One archive holding redis/db0.jsonl, opened at that entry. */
 typedef struct scan_fx {

@@ -78,7 +78,7 @@ struct redisReply *hs_redis_get_reply(struct redisContext *c, hs_error *e);
  * ("invalid expire time"); restore --redis-ttl relative sends expire_at_ms
  * minus the capture start (>= 0), so with this bound the sum fits while the
  * target's clock is below 2^62 ms.  The capture writes a later expiry as
- * this one; the record reader (restore/redis_scan.c) refuses a later one.
+ * this one; the record reader (src/sources/redis/redis_scan.c) refuses a later one.
  */
 #define HS_REDIS_EXPIRE_MAX INT64_C(4611686018427387904)
 #define HS_REDIS_EXPIRE_MAX_S "4611686018427387904"
@@ -195,8 +195,7 @@ bool hs_rbig_is_ref(const char *rec, size_t rlen);
 /* Write the record ref names to en (ref: a pair's record for which hs_rbig_is_ref()). */
 int hs_rbig_copy(hs_rbig *b, const char *ref, struct hs_entry *en, hs_error *e);
 
-/* Compare two byte strings as the archive orders keys. */
-int hs_redis_keycmp(const char *a, size_t an, const char *b, size_t bn);
+/* Keys are ordered as the sorter orders them: hs_keycmp (extsort.h). */
 
 /* ------------------------------------------------------------- restore */
 

@@ -1,6 +1,6 @@
 /*
  * redis_scan.h - the JSON scanner under the one reader of redis/db<N>.jsonl
- * records (restore/redis_decode.h): restore's verifying pass, its apply and
+ * records (src/sources/redis/redis_decode.h): restore's verifying pass, its apply and
  * diff all read records through it.
  *
  * It reads an entry through the archive reader in 64 KiB slices

@@ -443,7 +443,7 @@ static int hs_rdiff_run(hs_linereader *a, hs_linereader *b, const char *name, co
 	if (hs_rdiff_next(&x, &sa, NULL, e) || hs_rdiff_next(&x, &sb, &sa, e))
 		goto out;
 	while (sa.have || sb.have) {
-		int c = !sa.have ? 1 : !sb.have ? -1 : hs_redis_keycmp(sa.h.key.data, sa.h.key.len, sb.h.key.data,
+		int c = !sa.have ? 1 : !sb.have ? -1 : hs_keycmp(sa.h.key.data, sa.h.key.len, sb.h.key.data,
 								       sb.h.key.len);
 
 		if (c < 0) {

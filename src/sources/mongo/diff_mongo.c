@@ -7,7 +7,7 @@
  * different bytes (changed, with the top-level fields that differ).
  * Only the current document of each side is held in memory.  Documents
  * are taken through the one .bson reading restore and cat use
- * (snapshot/mongo_bson.h): framed and checked whole by a lean walk (not
+ * (src/sources/mongo/mongo_bson.h): framed and checked whole by a lean walk (not
  * bson_validate(), whose visitors were 40% of diff's time), so bad BSON
  * is HS_EXIT_DATA naming the document and its byte.
  *

@@ -65,7 +65,7 @@ uint64_t hs_rdec_crc64(uint64_t crc, const void *p, size_t n)
 
 bool hs_rdec_in_order(const hs_buf *prev, const hs_buf *key)
 {
-	return hs_redis_keycmp(prev->data, prev->len, key->data, key->len) < 0;
+	return hs_keycmp(prev->data, prev->len, key->data, key->len) < 0;
 }
 
 bool hs_rdec_known_type(const char *type)
@@ -256,7 +256,7 @@ static int hs_rdec_gname_cmp(const void *x, const void *y)
 {
 	const hs_rdec_gname *a = x, *b = y;
 
-	return hs_redis_keycmp(a->p, a->n, b->p, b->n);
+	return hs_keycmp(a->p, a->n, b->p, b->n);
 }
 
 /* True when two groups have one name (XGROUP CREATE refuses the second: BUSYGROUP). */

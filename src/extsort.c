@@ -1,5 +1,5 @@
 /*
- * redis_sort.c - external sort of (key, record) pairs by key bytes, so that
+ * extsort.c - external sort of (key, record) pairs by key bytes, so that
  * redis/db<N>.jsonl comes out sorted with bounded memory whatever the size
  * of the keyspace (SCAN returns keys in hash-slot order).
  *
@@ -20,9 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redis_common.h"
+#include "buf.h"
+#include "extsort.h"
 
 #define HS_RSORT_FANIN 16
+
+int hs_keycmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
 
 typedef struct hs_rsort_run {
 	FILE *f;
@@ -105,7 +115,7 @@ static int hs_rsort_cmp(const void *x, const void *y)
 
 	hs_rsort_pair(hs_rsort_cur, a, &ka, &la, &r, &rl);
 	hs_rsort_pair(hs_rsort_cur, b, &kb, &lb, &r, &rl);
-	c = hs_redis_keycmp(ka, la, kb, lb);
+	c = hs_keycmp(ka, la, kb, lb);
 	if (c)
 		return c;
 	return a < b ? -1 : a > b;   /* offsets grow with insertion: stable */
@@ -213,7 +223,7 @@ static int hs_rsort_load(hs_rsort_run *run, hs_error *e)
 static bool hs_rsort_less(const hs_rsort *s, size_t a, size_t b)
 {
 	const hs_rsort_run *x = &s->runs[a], *y = &s->runs[b];
-	int c = hs_redis_keycmp(x->cur.data, x->klen, y->cur.data, y->klen);
+	int c = hs_keycmp(x->cur.data, x->klen, y->cur.data, y->klen);
 
 	return c < 0 || (c == 0 && a < b);
 }
@@ -377,7 +387,7 @@ int hs_rsort_next(hs_rsort *s, const char **key, size_t *klen, const char **rec,
 		if (rc <= 0)
 			return rc;
 		if (s->dedup && s->have_last &&
-		    !hs_redis_keycmp(*key, *klen, s->last.data, s->last.len)) {
+		    !hs_keycmp(*key, *klen, s->last.data, s->last.len)) {
 			s->dups++;
 			continue;
 		}

@@ -1,7 +1,7 @@
 /*
  * redis_decode.h - THE reading of a redis/db<N>.jsonl record's value: one
  * decoder that restore's verifying pass (restore/redis_plan.c), its apply
- * (restore/redis.c) and diff (src/diff_redis.c) all call, so that a record
+ * (restore/redis.c) and diff (src/sources/redis/diff_redis.c) all call, so that a record
  * one of them takes the others take too, and one they refuse all refuse,
  * with the same reason.  docs/redis.md "Records" is the format;
  * docs/hardening.md "Content-level checks" lists what is checked.
@@ -92,7 +92,7 @@ void hs_rdec_free(hs_rdec *d);
 int hs_rdec_value(hs_rdec *d, hs_rscan *s, const hs_rscan_rec *h, const hs_rdec_sink *k);
 
 /*
- * True when key comes strictly after prev (hs_redis_keycmp: memcmp order,
+ * True when key comes strictly after prev (hs_keycmp: memcmp order,
  * shorter first): records are sorted by key bytes, each key once.
  */
 bool hs_rdec_in_order(const hs_buf *prev, const hs_buf *key);

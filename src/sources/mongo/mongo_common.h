@@ -137,7 +137,7 @@ bool hs_mongo_ns_system(const char *db, const char *coll);
 
 /*
  * Append to key an order-preserving byte encoding of the _id value at id
- * (snapshot/mongo_idkey.c): memcmp order of two keys, the shorter first on
+ * (src/sources/mongo/mongo_idkey.c): memcmp order of two keys, the shorter first on
  * a common prefix, is MongoDB's comparison order of the values (no
  * collation).  One byte per type bracket (MinKey < null < numbers <
  * strings and symbols < BinData < ObjectId < bool < Date < Timestamp <

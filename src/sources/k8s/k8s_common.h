@@ -133,7 +133,7 @@ int hs_k8s_archive_load(const char *path, const char *prefix, json_t **out, hs_e
 size_t hs_k8s_cm_diff(const json_t *archived, const json_t *live, hs_buf *out);
 
 /*
- * Content checks (restore/k8s_entry.c): the entry's path decides where an
+ * Content checks (src/sources/k8s/k8s_entry.c): the entry's path decides where an
  * object goes; an object that disagrees with its path is bad data (65).
  *
  * hs_k8s_cm_entry: an entry under k8s/<x>/configmaps/: 1 with *ns and

@@ -268,15 +268,6 @@ void hs_ritems_release(hs_ritems *it)
 	it->n = it->cap = 0;
 }
 
-int hs_redis_keycmp(const char *a, size_t an, const char *b, size_t bn)
-{
-	int c = memcmp(a, b, an < bn ? an : bn);
-
-	if (c)
-		return c;
-	return an < bn ? -1 : an > bn;
-}
-
 /* qsort context: the items being sorted (qsort has no user pointer in C11). */
 static _Thread_local const hs_ritems *hs_sort_items;
 static _Thread_local size_t hs_sort_stride;
@@ -285,7 +276,7 @@ static int hs_ritems_cmp(const void *x, const void *y)
 {
 	size_t i = *(const size_t *)x * hs_sort_stride, j = *(const size_t *)y * hs_sort_stride;
 	const hs_ritems *it = hs_sort_items;
-	int c = hs_redis_keycmp(hs_ritems_at(it, i), it->len[i], hs_ritems_at(it, j), it->len[j]);
+	int c = hs_keycmp(hs_ritems_at(it, i), it->len[i], hs_ritems_at(it, j), it->len[j]);
 
 	if (c)
 		return c;
@@ -334,7 +325,7 @@ int hs_redis_json_items(hs_buf *out, const char *type, hs_ritems *it)
 		size_t a = g * stride;
 
 		if (sorted && prev != (size_t)-1 &&
-		    !hs_redis_keycmp(hs_ritems_at(it, a), it->len[a], hs_ritems_at(it, prev), it->len[prev]))
+		    !hs_keycmp(hs_ritems_at(it, a), it->len[a], hs_ritems_at(it, prev), it->len[prev]))
 			continue;       /* a repeat from HSCAN/SSCAN */
 		if (prev != (size_t)-1)
 			hs_buf_addc(out, ',');

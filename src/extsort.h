@@ -1,6 +1,6 @@
 /*
  * extsort.h - an external sorter of (key, record) byte pairs, implemented
- * in redis_sort.c: the Redis capture sorts keys and big keys' members with
+ * in extsort.c: the Redis capture sorts keys and big keys' members with
  * it, restore the live keys of a replace, and the MongoDB capture a
  * collection read in natural order (mongo.sort client).
  */
@@ -26,6 +26,9 @@
  * Pointers returned by hs_rsort_next() stay valid until the next call.
  */
 typedef struct hs_rsort hs_rsort;
+
+/* Compare two byte strings in the sorter's order: memcmp, shorter first on a common prefix. */
+int hs_keycmp(const char *a, size_t an, const char *b, size_t bn);
 
 hs_rsort *hs_rsort_new(size_t mem_limit, bool dedup);
 int hs_rsort_add(hs_rsort *s, const void *key, size_t klen, const void *rec, size_t rlen,

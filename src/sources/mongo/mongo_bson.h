@@ -2,7 +2,7 @@
  * mongo_bson.h - the one reading of a mongo/<db>/<coll>.bson entry:
  * concatenated BSON documents (SPEC "Archive format v1"), each one checked
  * whole before it is handed out.  restore (restore/mongo.c: its verifying
- * pass and its load), diff (src/diff_mongo.c) and cat --json
+ * pass and its load), diff (src/sources/mongo/diff_mongo.c) and cat --json
  * (src/cmd_cat.c) read .bson entries only through this, so they agree on
  * what a good document is, and a bad one is HS_EXIT_DATA (65) in all three.
  *
