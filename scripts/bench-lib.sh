@@ -5,6 +5,7 @@
 #   bench_find_bin NAME            path of redis-server, mongodump, ... (PEERS_BIN,
 #                                  the peers cache, PATH) or exit 3
 #   bench_build DIR TARGET...      configure DIR (Release, no sanitizers) and build
+#   bench_build_from SRC DIR TARGET...   the same from the source tree SRC (a baseline)
 #   bench_measure NAME CMD...      run CMD (stdout to /dev/null), append
 #                                  "wall cpu rss_kib server_cpu" to $BENCH_WORK/NAME.t;
 #                                  server_cpu is the CPU seconds the process
@@ -16,6 +17,21 @@
 #   bench_ratio A B                A / B with two decimals
 #   bench_load                     "1-minute loadavg" now; bench_measure also
 #                                  appends it to $BENCH_WORK/load
+#
+# Two hivesnap builds in one run (bench.sh --baseline): BENCH_HS is this
+# build's binary, BENCH_HS_BASE the baseline's (empty: none).  A measurement
+# NAME of this build has its twin NAME_base, made right beside it.
+#   bench_order NAME               set BENCH_ORDER to the variants' suffixes
+#                                  ("" this build, "_base" the baseline) in the
+#                                  order of NAME's next run: the order flips each
+#                                  run (A B, B A, ...), so that neither build is
+#                                  always the one that goes first; just ("")
+#                                  without a baseline
+#   bench_hs V                     the binary of variant V
+#   bench_pair NAME CMD...         for each variant V in bench_order's order,
+#                                  bench_measure NAME$V CMD, with "{hs}" in CMD's
+#                                  words replaced by V's binary and "{v}" by V
+#                                  (to keep the outputs apart: -o "$w/a{v}.tar.zst")
 # Needs BENCH_WORK (a scratch folder) set by the caller.
 
 [[ -x /usr/bin/time ]] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 3; }
@@ -29,12 +45,16 @@ bench_find_bin() {
 	exit 3
 }
 
-bench_build() {
-	local dir=$1
-	shift
-	cmake -S "$(dirname "${BASH_SOURCE[0]}")/.." -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+bench_build_from() {
+	local src=$1 dir=$2
+	shift 2
+	cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 		-DHIVESNAP_SANITIZE=OFF -DHIVESNAP_WERROR=OFF >/dev/null
 	ninja -C "$dir" -j2 "$@" >/dev/null
+}
+
+bench_build() {
+	bench_build_from "$(dirname "${BASH_SOURCE[0]}")/.." "$@"
 }
 
 bench_load() {
@@ -79,4 +99,41 @@ bench_max() {
 
 bench_ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+BENCH_HS=${BENCH_HS:-} BENCH_HS_BASE=${BENCH_HS_BASE:-}
+
+bench_order() {
+	local done=0
+	BENCH_ORDER=("")
+	[[ -n $BENCH_HS_BASE ]] || return 0
+	# runs made so far: after an even count A B, after an odd one B A
+	[[ -f $BENCH_WORK/$1.t ]] && done=$(wc -l <"$BENCH_WORK/$1.t")
+	if ((done % 2)); then
+		BENCH_ORDER=(_base "")
+	else
+		BENCH_ORDER=("" _base)
+	fi
+}
+
+bench_hs() {
+	case $1 in
+	"") echo "$BENCH_HS" ;;
+	_base) echo "$BENCH_HS_BASE" ;;
+	*) echo "bench: no hivesnap variant '$1'" >&2; exit 3 ;;
+	esac
+}
+
+bench_pair() {
+	local name=$1 v a bin args
+	shift
+	bench_order "$name"
+	for v in "${BENCH_ORDER[@]}"; do
+		bin=$(bench_hs "$v") args=()
+		for a in "$@"; do
+			a=${a//"{hs}"/"$bin"}
+			args+=("${a//"{v}"/"$v"}")
+		done
+		bench_measure "$name$v" "${args[@]}"
+	done
 }

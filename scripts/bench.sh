@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh [small|medium|large] [--runs R] [--only SECTIONS] [--results DIR]
 #                    [--build DIR] [--no-seed] [--keep-peers] [--no-doc]
+#                    [--baseline REV [--fail-above RATIO]]
 #
 # SECTIONS (comma list, default all): mongo (capture: snapshot --only mongo,
 # mongodump --gzip, plain mongodump, the raw cursor drain hs_mongo_drain in
@@ -24,13 +25,23 @@
 # unless --no-doc, docs/BENCHMARKS.md is then rewritten from the fragments
 # there, keeping every section of it this script does not generate (the
 # archive writer's, diff's).  Release build without sanitizers in --build (default build-bench).
+#
+# --baseline REV (a git revision) measures a second hivesnap, built from REV
+# the same way (a detached git worktree in DIR-base/src, kept between runs,
+# built in DIR-base/build), in the same run: every hivesnap measurement is
+# made for both builds, one right after the other, the order flipping each
+# run.  Each table gains a row "hivesnap at REV ..." under each of this
+# build's rows, each section a line "this build / REV: X.XX (wall), Y.YY
+# (CPU)", and the run ends with the worst of those ratios.  --fail-above
+# RATIO (e.g. 1.05): exit 1 when any of them is above RATIO (default: report
+# only).  The peers' rows and ratios are the same as without it.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/bench-lib.sh"
 scale=medium runs=3 only=mongo,mongorestore,redis,diff,scale results=/tmp/hs-bench-results
-build=$src/build-bench seed=1 keep=0 doc=1
+build=$src/build-bench seed=1 keep=0 doc=1 base='' fail_above=''
 usage() {
-	echo "usage: $0 [small|medium|large] [--runs R] [--only SECTIONS] [--results DIR] [--build DIR] [--no-seed] [--keep-peers] [--no-doc]" >&2
+	echo "usage: $0 [small|medium|large] [--runs R] [--only SECTIONS] [--results DIR] [--build DIR] [--no-seed] [--keep-peers] [--no-doc] [--baseline REV [--fail-above RATIO]]" >&2
 	exit 64
 }
 while [[ $# -gt 0 ]]; do
@@ -43,15 +54,42 @@ while [[ $# -gt 0 ]]; do
 	--no-seed) seed=0; shift ;;
 	--keep-peers) keep=1; shift ;;
 	--no-doc) doc=0; shift ;;
+	--baseline) base=$2; shift 2 ;;
+	--fail-above) fail_above=$2; shift 2 ;;
 	*) usage ;;
 	esac
 done
+if [[ -n $fail_above ]]; then
+	[[ -n $base ]] || { echo "bench: --fail-above needs --baseline" >&2; exit 64; }
+	[[ $fail_above =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "bench: --fail-above $fail_above: not a ratio (e.g. 1.05)" >&2; exit 64; }
+fi
+if [[ -n $base ]]; then
+	base_commit=$(git -C "$src" rev-parse --verify -q "$base^{commit}") ||
+		{ echo "bench: --baseline $base: not a commit in $src" >&2; exit 64; }
+	# the label: REV as given, with its short hash when REV is a name (main, HEAD~3)
+	base_label=$base
+	[[ $base_commit == "$base"* ]] || base_label="$base ($(git -C "$src" rev-parse --short "$base_commit"))"
+fi
 want() { [[ ,$only, == *,$1,* ]]; }
 
 export HIVESNAP_PEERS_PORT_OFFSET=${HIVESNAP_BENCH_PORT_OFFSET:-6000}
 export HIVESNAP_PEERS_RUN=${HIVESNAP_BENCH_RUN:-/tmp/hs-bench-peers} HS_TOOLS=$build/tests
 bench_build "$build" hivesnap hs_seed hs_mongo_drain hs_mongo_tool
 hs=$build/hivesnap
+BENCH_HS=$hs BENCH_HS_BASE=
+if [[ -n $base ]]; then
+	# a worktree of its own, kept with its build so that the next run with
+	# the same or a near REV only rebuilds what changed
+	base_tree=$build-base/src
+	if [[ -e $base_tree/.git ]]; then
+		git -C "$base_tree" checkout -q -f --detach "$base_commit"
+	else
+		git -C "$src" worktree add -q -f --detach "$base_tree" "$base_commit"
+	fi
+	echo "bench: building the baseline $base_label in $build-base" >&2
+	bench_build_from "$base_tree" "$build-base/build" hivesnap
+	BENCH_HS_BASE=$build-base/build/hivesnap
+fi
 mkdir -p "$results"
 BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/hs-bench-XXXXXX")
 w=$BENCH_WORK
@@ -92,6 +130,41 @@ row() {
 	t=$(bench_median "$2" 1) c=$(bench_median "$2" 2) m=$(bench_max "$2" 3)
 	echo "| $1 | $t s | $c s | $(mib "$m") MiB | $3 | ${4:+$(bench_ratio "$t" "$(bench_median "$4" 1)")} |"
 }
+# hs_rows LABEL NAME BYTES PEER [BASE-BYTES [BASE-PEER]]: row() for this
+# build's NAME and, with a baseline, the baseline's NAME_base below it (its
+# label "hivesnap at REV ...", its last column against BASE-PEER, default
+# PEER); the pair's ratios wait in $w/pairs.now for pair_note
+hs_rows() {
+	row "$1" "$2" "$3" "$4"
+	[[ -n $base ]] || return 0
+	row "$(base_row_label "$1")" "$2_base" "${5:--}" "${6:-$4}"
+	pair_ratios "$1" "$2"
+}
+base_row_label() {
+	case $1 in
+	hivesnap\ *) echo "hivesnap at $base_label ${1#hivesnap }" ;;
+	*) echo "$1, hivesnap at $base_label" ;;
+	esac
+}
+# pair_ratios LABEL NAME [wall]: this build over the baseline, wall and CPU (CPU "-" with "wall")
+pair_ratios() {
+	local c=-
+	[[ ${3:-} == wall ]] || c=$(bench_ratio "$(bench_median "$2" 2)" "$(bench_median "$2_base" 2)")
+	printf '%s\t%s\t%s\n' "$(bench_ratio "$(bench_median "$2" 1)" "$(bench_median "$2_base" 1)")" "$c" "$1" >>"$w/pairs.now"
+}
+# pair_note SECTION: the section's line of ratios against the baseline; they
+# also go to $w/pairs (section, row, wall, CPU) for the summary at the end
+pair_note() {
+	local wr cr label line='' sep=''
+	[[ -s $w/pairs.now ]] || return 0
+	while IFS=$'\t' read -r wr cr label; do
+		line+="$sep$label $wr (wall), $cr (CPU)" sep="; "
+		printf '%s\t%s\t%s\t%s\n' "$1" "$label" "$wr" "$cr" >>"$w/pairs"
+	done <"$w/pairs.now"
+	: >"$w/pairs.now"
+	echo "this build / $base_label: $line."
+	echo
+}
 head_row='| tool | wall (median) | CPU user+sys (median) | peak RSS (max) | output bytes | wall / peer |
 |---|---|---|---|---|---|'
 load_note() {
@@ -102,8 +175,8 @@ load_note() {
 if want mongo; then
 	echo "bench: mongo capture ($docs documents), $runs runs" >&2
 	for i in $(seq "$runs"); do
-		rm -rf "$w/m.tar.zst" "$w/dgz" "$w/dplain"
-		bench_measure hs_m "$hs" snapshot -q -p "$w/p.yaml" --only mongo -o "$w/m.tar.zst"
+		rm -rf "$w/m.tar.zst" "$w/m_base.tar.zst" "$w/dgz" "$w/dplain"
+		bench_pair hs_m '{hs}' snapshot -q -p "$w/p.yaml" --only mongo -o "$w/m{v}.tar.zst"
 		bench_measure md_gz "$mdump" --uri "$muri" --db neural_hive --gzip --out "$w/dgz" --quiet
 		bench_measure md_plain "$mdump" --uri "$muri" --db neural_hive --out "$w/dplain" --quiet
 		bench_measure drain_nat "$drain" --parallel "$mpar" "$muri" neural_hive
@@ -115,12 +188,13 @@ if want mongo; then
 		echo "neural_hive, $scale seed: $docs documents in 3 collections, FerretDB 1.24 (SQLite backend); hivesnap and the drain read $mpar collections at once (mongodump's default is 4), $runs runs each, alternating."
 		echo
 		echo "$head_row"
-		row "hivesnap snapshot --only mongo" hs_m "$(stat -c %s "$w/m.tar.zst")" md_gz
+		hs_rows "hivesnap snapshot --only mongo" hs_m "$(stat -c %s "$w/m.tar.zst")" md_gz "$(stat -c %s "$w/m_base.tar.zst" 2>/dev/null)"
 		row "mongodump --gzip" md_gz "$(du -sb "$w/dgz" | cut -f1)" md_gz
 		row "mongodump (plain)" md_plain "$(du -sb "$w/dplain" | cut -f1)" md_gz
 		row "hs_mongo_drain, natural order (lower bound)" drain_nat 0 md_gz
 		row "hs_mongo_drain, _id order (hivesnap's query)" drain_id 0 md_gz
 		echo
+		pair_note mongo
 		echo "hivesnap / drain in _id order: $(bench_ratio "$(bench_median hs_m 1)" "$(bench_median drain_id 1)") by wall time; drain in _id order / natural order: $(bench_ratio "$(bench_median drain_id 1)" "$(bench_median drain_nat 1)")."
 		load_note
 	} >"$results/mongo.md"
@@ -148,12 +222,18 @@ if want mongorestore; then
 		done
 	}
 	export BENCH_SERVER_PID   # FerretDB's CPU during each restore
+	n=
 	BENCH_SERVER_PID=$(cat "$HIVESNAP_PEERS_RUN/ferretdb/ferretdb.pid")
 	for i in $(seq "$runs"); do
-		"$mtool" drop "$muri" bench_restore >/dev/null
-		bench_measure hs_mr "$hs" restore "$results/m.tar.zst" -p "$w/p.yaml" --only mongo --map-ns 'neural_hive.*=bench_restore.*' --execute
-		sed -n 's/.*(documents \([0-9.]*\) s, indexes.*/\1/p' "$w/err" | awk '{ s += $1 } END { printf "%.2f - -\n", s }' >>"$w/hs_mr_docs.t"
-		n=$("$mtool" count "$muri" bench_restore execution_tickets)
+		bench_order hs_mr
+		for v in "${BENCH_ORDER[@]}"; do   # this build and the baseline, each on the same archive
+			"$mtool" drop "$muri" bench_restore >/dev/null
+			bench_measure "hs_mr$v" "$(bench_hs "$v")" restore "$results/m.tar.zst" -p "$w/p.yaml" --only mongo --map-ns 'neural_hive.*=bench_restore.*' --execute
+			sed -n 's/.*(documents \([0-9.]*\) s, indexes.*/\1/p' "$w/err" | awk '{ s += $1 } END { printf "%.2f - -\n", s }' >>"$w/hs_mr_docs$v.t"
+			c=$("$mtool" count "$muri" bench_restore execution_tickets)
+			n=${n:-$c}
+			[[ $c == "$n" ]] || { echo "bench: restores differ ($n execution_tickets, $c by hivesnap$v)" >&2; exit 3; }
+		done
 		"$mtool" drop "$muri" bench_restore >/dev/null
 		bench_measure mr "$mrest" --uri "$muri" --dir "$results/dplain" --nsFrom 'neural_hive.*' --nsTo 'bench_restore.*' \
 			--numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore --quiet
@@ -168,12 +248,18 @@ if want mongorestore; then
 		echo "Restore of the $scale seed's neural_hive ($docs documents) into the empty namespace bench_restore.*, one collection at a time on both sides: hivesnap (insert mode, its secondary indexes built after each collection's documents, one createIndexes each) vs mongorestore of plain mongodump's folder with --numParallelCollections 1 --numInsertionWorkersPerCollection 1 --noIndexRestore, followed by the same secondary indexes built the same way with hs_mongo_tool (FerretDB 1.24 refuses mongorestore's own index specs: it adds \"ns\", \"Index option ns is unknown\"). With indexes: hivesnap's whole restore (verify, plan, documents, indexes) against mongorestore + indexes. Without: hivesnap's documents phase (the sum of the \"documents N s\" its log reports per collection; wall only) against mongorestore --noIndexRestore. $runs runs each, alternating."
 		echo
 		echo "$head_row"
-		row "hivesnap restore --only mongo --execute (with indexes)" hs_mr - mr_all
+		hs_rows "hivesnap restore --only mongo --execute (with indexes)" hs_mr - mr_all
 		row "mongorestore --noIndexRestore + the same indexes" mr_all - mr_all
-		echo "| hivesnap documents phase (from its log) | $(bench_median hs_mr_docs 1) s | - | - | - | $(bench_ratio "$(bench_median hs_mr_docs 1)" "$(bench_median mr 1)") |"
+		for v in "" ${base:+_base}; do
+			l="hivesnap documents phase (from its log)"
+			[[ -z $v ]] || l=$(base_row_label "$l")
+			echo "| $l | $(bench_median "hs_mr_docs$v" 1) s | - | - | - | $(bench_ratio "$(bench_median "hs_mr_docs$v" 1)" "$(bench_median mr 1)") |"
+		done
+		[[ -z $base ]] || pair_ratios "hivesnap documents phase (from its log)" hs_mr_docs wall
 		row "mongorestore --noIndexRestore" mr - mr
 		row "the same indexes alone (hs_mongo_tool)" mr_ix - mr_ix
 		echo
+		pair_note mongorestore
 		echo "FerretDB's CPU (medians): $(bench_median hs_mr 4) s during hivesnap's restore, $(bench_median mr 4) s during mongorestore --noIndexRestore and $(bench_median mr_ix 4) s during the indexes; the clients' own CPU is in the table."
 		load_note
 	} >"$results/mongorestore.md"
@@ -182,8 +268,8 @@ fi
 if want redis; then
 	echo "bench: redis capture and restore ($keys keys), $runs runs" >&2
 	for i in $(seq "$runs"); do
-		rm -f "$w/r.tar.zst" "$w/d.resp"
-		bench_measure hs_rc "$hs" snapshot -q -p "$w/p.yaml" --only redis -o "$w/r.tar.zst"
+		rm -f "$w/r.tar.zst" "$w/r_base.tar.zst" "$w/d.resp"
+		bench_pair hs_rc '{hs}' snapshot -q -p "$w/p.yaml" --only redis -o "$w/r{v}.tar.zst"
 		bench_measure rdg_c sh -c "'$rdg' -s -host 127.0.0.1 -port $rport -db 0 -ttl -output resp >'$w/d.resp'"
 	done
 	# redis-dump-go starts with SELECT 0: restore into db 9 instead
@@ -194,12 +280,18 @@ if want redis; then
 	# (connect, DBSIZE, EXISTS unless the db is empty, the key spool read back)
 	export BENCH_SERVER_PID
 	BENCH_SERVER_PID=$(cat "$HIVESNAP_PEERS_RUN/redis/redis.pid")
+	phase() { sed -n "s/.*msg=\"$1 in \([0-9.]*\) s\"/\1/p" "$w/err"; }
+	hk=
 	for i in $(seq "$runs"); do
-		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
-		bench_measure hs_rr "$hs" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute --log-level debug
-		phase() { sed -n "s/.*msg=\"$1 in \([0-9.]*\) s\"/\1/p" "$w/err"; }
-		echo "$(phase 'archive verified') $(phase applied) $(phase planned)" >>"$w/hs_rr_phases.t"
-		hk=$("$rcli" -p "$rport" -n 9 dbsize)
+		bench_order hs_rr
+		for v in "${BENCH_ORDER[@]}"; do   # this build and the baseline, each on this build's archive
+			"$rcli" -p "$rport" -n 9 flushdb >/dev/null
+			bench_measure "hs_rr$v" "$(bench_hs "$v")" restore "$w/r.tar.zst" -p "$w/p.yaml" --only redis --to-redis "${ruri%/*}/9" --execute --log-level debug
+			echo "$(phase 'archive verified') $(phase applied) $(phase planned)" >>"$w/hs_rr_phases$v.t"
+			c=$("$rcli" -p "$rport" -n 9 dbsize)
+			hk=${hk:-$c}
+			[[ $c == "$hk" ]] || { echo "bench: restores differ ($hk keys, $c by hivesnap$v)" >&2; exit 3; }
+		done
 		"$rcli" -p "$rport" -n 9 flushdb >/dev/null
 		bench_measure rdg_r sh -c "'$rcli' -p $rport --pipe <'$w/d.resp'"
 		rk=$("$rcli" -p "$rport" -n 9 dbsize)
@@ -211,11 +303,12 @@ if want redis; then
 		echo "Redis 7.0 db 0 of the $scale seed: $keys keys (strings with TTLs, hashes, sorted sets, lists, a stream); $runs runs each, alternating. Restores go into the empty db 9 (redis-dump-go's SELECT rewritten)."
 		echo
 		echo "$head_row"
-		row "hivesnap snapshot --only redis" hs_rc "$(stat -c %s "$w/r.tar.zst")" rdg_c
+		hs_rows "hivesnap snapshot --only redis" hs_rc "$(stat -c %s "$w/r.tar.zst")" rdg_c "$(stat -c %s "$w/r_base.tar.zst" 2>/dev/null)"
 		row "redis-dump-go -ttl (RESP)" rdg_c "$(stat -c %s "$w/d.resp")" rdg_c
-		row "hivesnap restore --only redis --execute (verify + plan + apply)" hs_rr - rdg_r
+		hs_rows "hivesnap restore --only redis --execute (verify + plan + apply)" hs_rr - rdg_r
 		row "redis-cli --pipe of redis-dump-go's output" rdg_r - rdg_r
 		echo
+		pair_note redis
 		echo "Keys restored: hivesnap $hk of $keys, redis-cli --pipe $rk (redis-dump-go skips streams)."
 		echo
 		echo "Where the restores' time goes (medians): the Redis server used $(bench_median hs_rr 4) s of CPU for hivesnap's commands and $(bench_median rdg_r 4) s for redis-cli --pipe's. hivesnap's verifying pass (the archive verified whole and its records scanned, before any connection) took $(bench_median hs_rr_phases 1) s, its plan (connect, DBSIZE, the key spool read back) $(bench_median hs_rr_phases 3) s, its apply $(bench_median hs_rr_phases 2) s: apply / --pipe $(bench_ratio "$(bench_median hs_rr_phases 2)" "$(bench_median rdg_r 1)") by wall time."
@@ -231,24 +324,25 @@ if want diff; then
 		awk '{ printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$7\r\nchanged\r\n", length($0), $0 }' | "$rcli" -p "$rport" -n 0 --pipe >/dev/null
 	"$hs" snapshot -q -p "$w/p.yaml" --only redis -o "$w/r2.tar.zst"
 	for i in $(seq "$runs"); do
-		bench_measure hs_diff sh -c "'$hs' diff '$results/r.tar.zst' '$w/r2.tar.zst'; [ \$? -eq 1 ]"
+		bench_pair hs_diff sh -c "'{hs}' diff '$results/r.tar.zst' '$w/r2.tar.zst'; [ \$? -eq 1 ]"
 		bench_measure zstd_diff sh -c "zstd -qdc '$results/r.tar.zst' >/dev/null && zstd -qdc '$w/r2.tar.zst' >/dev/null"
 	done
 	[[ -f $results/m.tar.zst ]] && for i in $(seq "$runs"); do
-		bench_measure hs_diff_m "$hs" diff "$results/m.tar.zst" "$results/m.tar.zst"
+		bench_pair hs_diff_m '{hs}' diff "$results/m.tar.zst" "$results/m.tar.zst"
 		bench_measure zstd_diff_m sh -c "zstd -qdc '$results/m.tar.zst' >/dev/null && zstd -qdc '$results/m.tar.zst' >/dev/null"
 	done
 	{
 		echo "hivesnap diff (verifies both archives, then compares record by record) against \`zstd -dc\` of both archives to /dev/null (the lower bound: decompression alone); $runs runs each, alternating."
 		echo
 		echo "$head_row"
-		row "hivesnap diff, redis ($keys keys, 1% changed)" hs_diff - zstd_diff
+		hs_rows "hivesnap diff, redis ($keys keys, 1% changed)" hs_diff - zstd_diff
 		row "zstd -dc of both" zstd_diff - zstd_diff
 		if [[ -f $w/hs_diff_m.t ]]; then
-			row "hivesnap diff, mongo (the mongo section's archive against itself)" hs_diff_m - zstd_diff_m
+			hs_rows "hivesnap diff, mongo (the mongo section's archive against itself)" hs_diff_m - zstd_diff_m
 			row "zstd -dc of both" zstd_diff_m - zstd_diff_m
 		fi
 		echo
+		pair_note diff
 		load_note
 	} >"$results/diff.md"
 fi
@@ -265,9 +359,10 @@ if want scale; then
 	profile "$w/p4.yaml" 10 11 12 13
 	for i in $(seq "$runs"); do
 		for x in 1 2 4; do
-			rm -f "$w/s.tar.zst"
-			bench_measure "scale$x" "$hs" snapshot -q -p "$w/p$x.yaml" --only redis -o "$w/s.tar.zst"
+			rm -f "$w/s.tar.zst" "$w/s_base.tar.zst"
+			bench_pair "scale$x" '{hs}' snapshot -q -p "$w/p$x.yaml" --only redis -o "$w/s{v}.tar.zst"
 			stat -c %s "$w/s.tar.zst" >"$w/scale$x.bytes"
+			[[ -z $base ]] || stat -c %s "$w/s_base.tar.zst" >"$w/scale${x}_base.bytes"
 		done
 	done
 	for d in 10 11 12 13; do "$rcli" -p "$rport" -n "$d" flushdb >/dev/null; done
@@ -276,13 +371,32 @@ if want scale; then
 		echo
 		echo "| data | wall (median) | CPU user+sys (median) | peak RSS (max) | output bytes | wall / 1x |"
 		echo "|---|---|---|---|---|---|"
-		for x in 1 2 4; do row "${x}x" "scale$x" "$(cat "$w/scale$x.bytes")" scale1 | sed "s/^| ${x}x |/| ${x}x ($((x * keys)) keys) |/"; done
+		for x in 1 2 4; do hs_rows "${x}x ($((x * keys)) keys)" "scale$x" "$(cat "$w/scale$x.bytes")" scale1 "$(cat "$w/scale${x}_base.bytes" 2>/dev/null)" scale1_base; done
 		echo
+		pair_note scale
 		load_note
 	} >"$results/scale.md"
 fi
 
-((doc)) || exit 0
+# against the baseline: the worst ratios of the run, and --fail-above's verdict
+status=0 summary=
+if [[ -n $base && -s $w/pairs ]]; then
+	worst() { # COLUMN: "RATIO (section/row)" of the largest ratio in COLUMN (3 wall, 4 CPU)
+		awk -F'\t' -v c="$1" '$c != "-" && (n++ == 0 || $c + 0 > m + 0) { m = $c; at = $1 "/" $2 }
+			END { if (n) printf "%s (%s)", m, at; else printf "-" }' "$w/pairs"
+	}
+	summary="worst wall ratio $(worst 3), worst CPU ratio $(worst 4)"
+	echo "bench: vs $base_label: $summary" >&2
+	if [[ -n $fail_above ]]; then
+		above=$(awk -F'\t' -v f="$fail_above" '{ for (c = 3; c <= 4; c++) if ($c != "-" && $c + 0 > f + 0) { n++; break } } END { print n + 0 }' "$w/pairs")
+		if ((above)); then
+			echo "bench: vs $base_label: $above rows with a ratio above $fail_above" >&2
+			status=1
+		fi
+	fi
+fi
+
+((doc)) || exit "$status"
 # docs/BENCHMARKS.md: the kept sections, then the generated ones
 md=$src/docs/BENCHMARKS.md
 gen='^## (Run|Reading|MongoDB capture|MongoDB restore|Redis capture and restore|diff against zstd|Scale)'
@@ -292,8 +406,12 @@ gen='^## (Run|Reading|MongoDB capture|MongoDB restore|Redis capture and restore|
 	[[ -f $md ]] && awk -v gen="$gen" '/^## / { keep = ($0 !~ gen) } keep' "$md"
 	echo "## Run"
 	echo
-	echo "Generated by \`scripts/bench.sh $scale --runs $runs\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)), $(. /etc/os-release && echo "$PRETTY_NAME"), hivesnap $("$hs" version 2>/dev/null | head -1 | awk '{ print $2 }') (Release, no sanitizers; $("$hs" version 2>/dev/null | awk 'NR > 1 { printf "%s%s %s", sep, $1, $2; sep = ", " }')), $("$rcli" -v), redis-dump-go v0.8.2, mongodump/mongorestore (mongo-tools pinned in scripts/peers/tools, $("$mdump" --version 2>/dev/null | awk '/Go version/ { print $3 }')), FerretDB $(ls -d "${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}"/ferretdb-* 2>/dev/null | head -1 | sed 's/.*ferretdb-//'), zstd CLI $(zstd -V | grep -o 'v[0-9.]*' | head -1). Wall and CPU are medians, peak RSS the largest of the runs (GNU time, whole process tree). The machine is shared with other engineers' builds and tests: see each section's load line."
+	echo "Generated by \`scripts/bench.sh $scale --runs $runs${base:+ --baseline $base}\` on $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)), $(. /etc/os-release && echo "$PRETTY_NAME"), hivesnap $("$hs" version 2>/dev/null | head -1 | awk '{ print $2 }') (Release, no sanitizers; $("$hs" version 2>/dev/null | awk 'NR > 1 { printf "%s%s %s", sep, $1, $2; sep = ", " }')), $("$rcli" -v), redis-dump-go v0.8.2, mongodump/mongorestore (mongo-tools pinned in scripts/peers/tools, $("$mdump" --version 2>/dev/null | awk '/Go version/ { print $3 }')), FerretDB $(ls -d "${HIVESNAP_PEERS_CACHE:-$HOME/.cache/hivesnap-peers}"/ferretdb-* 2>/dev/null | head -1 | sed 's/.*ferretdb-//'), zstd CLI $(zstd -V | grep -o 'v[0-9.]*' | head -1). Wall and CPU are medians, peak RSS the largest of the runs (GNU time, whole process tree). The machine is shared with other engineers' builds and tests: see each section's load line."
 	echo
+	if [[ -n $base ]]; then
+		echo "Baseline: hivesnap at $base_label (commit $base_commit), built the same way and measured beside this build in every section (the order of the two flipping each run); this build over the baseline: $summary."
+		echo
+	fi
 	for s in mongo:"MongoDB capture" mongorestore:"MongoDB restore" redis:"Redis capture and restore" diff:"diff against zstd -dc" scale:"Scale (Redis capture)"; do
 		f=$results/${s%%:*}.md
 		[[ -f $f ]] || continue
@@ -306,3 +424,4 @@ gen='^## (Run|Reading|MongoDB capture|MongoDB restore|Redis capture and restore|
 } >"$w/BENCHMARKS.md"
 mv "$w/BENCHMARKS.md" "$md"
 echo "bench: wrote $md" >&2
+exit "$status"
