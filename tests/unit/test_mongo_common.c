@@ -96,6 +96,10 @@ static void test_metadata_parse_rejects_garbage(void **state)
 	hs_error_init(&e);
 	assert_int_equal(hs_mongo_metadata_parse("{\"indexes\":[", 12, &po, &pi, type, sizeof(type), &e), -1);
 	assert_int_equal(e.code, HS_EXIT_DATA);
+	/* an array is no metadata document (libbson alone would take it; diff would not) */
+	hs_error_init(&e);
+	assert_int_equal(hs_mongo_metadata_parse(" [1]", 4, &po, &pi, type, sizeof(type), &e), -1);
+	assert_int_equal(e.code, HS_EXIT_DATA);
 	/* mongodump's own shape without type: a collection */
 	hs_error_init(&e);
 	assert_int_equal(hs_mongo_metadata_parse("{\"indexes\":[],\"collectionName\":\"a\"}", 35, &po, &pi, type,

@@ -355,7 +355,13 @@ int hs_mongo_metadata_parse(const char *text, size_t len, bson_t *options, bson_
 	bson_error_t berr;
 	bson_iter_t it;
 	bool have_opts = false, have_idx = false;
+	size_t i = 0;
 
+	/* libbson takes a top-level array as a document too; diff (jansson) would not */
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	if (i < len && text[i] != '{')
+		return hs_err(e, HS_EXIT_DATA, "not Extended JSON: not an object");
 	if (!bson_init_from_json(&doc, text, (ssize_t)len, &berr))
 		return hs_err(e, HS_EXIT_DATA, "not Extended JSON: %s", berr.message);
 	snprintf(type, type_size, "collection");

@@ -86,7 +86,8 @@ char *hs_mongo_metadata_json(const bson_t *options, const bson_t *indexes, const
 /*
  * Parse a metadata.json text (as above, or mongodump's) into its parts:
  * *options and *indexes are initialised (empty when absent), type is
- * copied ("collection" when absent).  HS_EXIT_DATA when it is not valid.
+ * copied ("collection" when absent).  HS_EXIT_DATA when it is not valid
+ * (not Extended JSON, or not an object: libbson would take an array).
  */
 int hs_mongo_metadata_parse(const char *text, size_t len, bson_t *options, bson_t *indexes,
 			    char *type, size_t type_size, hs_error *e);
