@@ -133,50 +133,41 @@ static int hs_rplan_get(hs_rplan *p, hs_rplan_cur *c, unsigned *flags, int64_t *
 	return 0;
 }
 
+/* What hs_rplan_record needs of the entry being scanned. */
+typedef struct hs_rplan_ctx {
+	hs_restore *r;
+	hs_rplan *p;
+	hs_rplan_db *d;
+} hs_rplan_ctx;
+
+/* One good record of the entry: count it and spool what the plan needs of it. */
+static int hs_rplan_record(void *ctx, const hs_rscan_rec *h, hs_error *e)
+{
+	hs_rplan_ctx *c = ctx;
+	unsigned flags = 0;
+
+	c->d->records++;
+	if (hs_rrest_selected(c->r->opts, h->key.data, h->key.len))
+		flags |= HS_RPLAN_SELECTED;
+	else
+		c->d->filtered++;
+	if (h->has_exp)
+		flags |= HS_RPLAN_EXP;
+	return hs_rplan_put(c->p, flags, h->exp_ms, &h->key, e);
+}
+
 /*
  * Scan one redis/db<N>.jsonl entry: read every record whole through the
- * one decoder (redis_decode.h), as apply reads it, so that a malformed one
- * is refused here, before anything is written; spool what the plan needs.
+ * one decoder (redis_decode.h: hs_rdec_entry, as `verify` reads it too),
+ * as apply reads it, so that a malformed one is refused here, before
+ * anything is written; spool what the plan needs.
  */
-static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, hs_rplan_db *d, hs_error *e)
+static int hs_rplan_db_entry(hs_restore *r, hs_rplan *p, hs_reader *rd, const char *name, hs_rplan_db *d,
+			     hs_error *e)
 {
-	hs_rscan *sc = hs_rscan_new(rd, e);
-	hs_buf prev = HS_BUF_INIT;
-	int n, ret = -1;
+	hs_rplan_ctx c = { r, p, d };
 
-	for (;;) {
-		unsigned flags = 0;
-
-		if ((n = hs_rscan_head(sc, &p->h)) == 0)
-			break;
-		if (n < 0 || hs_rdec_value(p->dec, sc, &p->h, NULL))
-			goto bad;
-		/* the merges with the live keys (replace) rely on the order, as diff does */
-		if (d->records && !hs_rdec_in_order(&prev, &p->h.key)) {
-			hs_rscan_bad(sc, "not sorted by key (records come in key byte order, each key once)");
-			goto bad;
-		}
-		hs_buf_reset(&prev);
-		hs_buf_add(&prev, p->h.key.data, p->h.key.len);
-		d->records++;
-		if (hs_rrest_selected(r->opts, p->h.key.data, p->h.key.len))
-			flags |= HS_RPLAN_SELECTED;
-		else
-			d->filtered++;
-		if (p->h.has_exp)
-			flags |= HS_RPLAN_EXP;
-		if (hs_rplan_put(p, flags, p->h.exp_ms, &p->h.key, e))
-			goto out;
-	}
-	ret = 0;
-	goto out;
-bad:
-	if (!hs_rscan_ioerr(sc))
-		hs_err(e, HS_EXIT_DATA, "redis/db%d.jsonl line %zu: %s", d->src, hs_rscan_lineno(sc), hs_rscan_why(sc));
-out:
-	hs_rscan_free(sc);
-	hs_buf_release(&prev);
-	return ret;
+	return hs_rdec_entry(p->dec, rd, name, &p->h, hs_rplan_record, &c, e);
 }
 
 int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
@@ -205,13 +196,30 @@ int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *e
 	memset(d, 0, sizeof(*d));
 	d->src = src;
 	d->dst = st->explicit_db ? st->u.db : src;
-	if (hs_rplan_db_entry(r, p, rd, d, e)) {
+	if (hs_rplan_db_entry(r, p, rd, ent->name, d, e)) {
 		/* the reader's error is the archive's, reported as it is */
 		if (e->code != HS_EXIT_INTEGRITY)
 			hs_err_prefix(e, "redis '%s' db %d", st->shown, d->dst);
 		return -1;
 	}
 	return 0;
+}
+
+/* `verify`: every record of every db entry, as the scan above reads them (nothing spooled). */
+int hs_redis_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	hs_rscan_rec h = HS_RSCAN_REC_INIT;
+	hs_rdec *dec;
+	int rc;
+
+	(void)archive;
+	if (hs_rrest_entry_db(ent->name) < 0)
+		return 0;
+	dec = hs_rdec_new();
+	rc = hs_rdec_entry(dec, rd, ent->name, &h, NULL, NULL, e);
+	hs_rdec_free(dec);
+	hs_rscan_rec_release(&h);
+	return rc;
 }
 
 /* ------------------------------------------------------------ the plan */

@@ -204,6 +204,8 @@ int hs_redis_restore_plan(hs_restore *r, hs_error *e);
 int hs_redis_restore_apply(hs_restore *r, hs_error *e);
 /* restore/redis_plan.c: the plan, from the entries the verifying pass reads. */
 int hs_redis_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
+/* verify's content check (source.h entry_check; restore/redis_plan.c). */
+int hs_redis_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 void hs_redis_restore_release(hs_restore *r);
 
 #endif

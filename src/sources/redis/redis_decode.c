@@ -21,6 +21,7 @@ typedef struct hs_rdec_id {
 
 struct hs_rdec {
 	hs_buf a, b, name;
+	hs_buf prev;                  /* hs_rdec_entry: the last record's key */
 	hs_ritems fv;                 /* a stream entry's fields and values */
 	hs_ritems gnames, glds;       /* a stream's group names and last-delivered ids */
 	int64_t *gread;               /* and entries-read (-1: null) */
@@ -34,6 +35,7 @@ hs_rdec *hs_rdec_new(void)
 	hs_buf_init(&d->a);
 	hs_buf_init(&d->b);
 	hs_buf_init(&d->name);
+	hs_buf_init(&d->prev);
 	return d;
 }
 
@@ -44,6 +46,7 @@ void hs_rdec_free(hs_rdec *d)
 	hs_buf_release(&d->a);
 	hs_buf_release(&d->b);
 	hs_buf_release(&d->name);
+	hs_buf_release(&d->prev);
 	hs_ritems_release(&d->fv);
 	hs_ritems_release(&d->gnames);
 	hs_ritems_release(&d->glds);
@@ -407,4 +410,40 @@ int hs_rdec_value(hs_rdec *d, hs_rscan *s, const hs_rscan_rec *h, const hs_rdec_
 	if (rc)
 		return rc;
 	return hs_rscan_end(s);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+int hs_rdec_entry(hs_rdec *d, hs_reader *rd, const char *name, hs_rscan_rec *h, hs_rdec_rec_fn rec, void *ctx,
+		  hs_error *e)
+{
+	hs_rscan *sc = hs_rscan_new(rd, e);
+	uint64_t records = 0;
+	int n, ret = -1;
+
+	hs_buf_reset(&d->prev);
+	for (;;) {
+		if ((n = hs_rscan_head(sc, h)) == 0)
+			break;
+		if (n < 0 || hs_rdec_value(d, sc, h, NULL))
+			goto bad;
+		/* restore's merge with the live keys (replace) and diff rely on the order */
+		if (records && !hs_rdec_in_order(&d->prev, &h->key)) {
+			hs_rscan_bad(sc, "not sorted by key (records come in key byte order, each key once)");
+			goto bad;
+		}
+		hs_buf_reset(&d->prev);
+		hs_buf_add(&d->prev, h->key.data, h->key.len);
+		records++;
+		if (rec && rec(ctx, h, e))
+			goto out;
+	}
+	ret = 0;
+	goto out;
+bad:
+	if (!hs_rscan_ioerr(sc))
+		hs_err(e, HS_EXIT_DATA, "%s line %zu: %s", name, hs_rscan_lineno(sc), hs_rscan_why(sc));
+out:
+	hs_rscan_free(sc);
+	return ret;
 }

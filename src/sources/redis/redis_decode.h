@@ -92,6 +92,27 @@ void hs_rdec_free(hs_rdec *d);
 int hs_rdec_value(hs_rdec *d, hs_rscan *s, const hs_rscan_rec *h, const hs_rdec_sink *k);
 
 /*
+ * A caller's look at one record of hs_rdec_entry: h is the record's head,
+ * its value already read and checked.  0 to go on, or -1 with e set (then
+ * hs_rdec_entry returns -1 with e as it is).
+ */
+typedef int (*hs_rdec_rec_fn)(void *ctx, const hs_rscan_rec *h, hs_error *e);
+
+/*
+ * Read every record of rd's current entry, a redis/db<N>.jsonl called
+ * name (for messages), as restore's verifying pass reads it before
+ * anything is written, and as `verify` checks it: each record's head
+ * (hs_rscan_head) and value (hs_rdec_value, checked only) whole, the
+ * records in key order, each key once (hs_rdec_in_order).  After each
+ * good record rec (NULL: none) is called with h, the head's buffer (the
+ * caller's, kept from call to call).  Returns 0 at the end of the entry;
+ * -1 with e set: the reader's error as it is, HS_EXIT_DATA "<name> line
+ * <N>: <reason>" for a malformed record, or rec's.
+ */
+int hs_rdec_entry(hs_rdec *d, hs_reader *rd, const char *name, hs_rscan_rec *h, hs_rdec_rec_fn rec, void *ctx,
+		  hs_error *e);
+
+/*
  * True when key comes strictly after prev (hs_keycmp: memcmp order,
  * shorter first): records are sorted by key bytes, each key once.
  */
