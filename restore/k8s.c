@@ -83,6 +83,32 @@ static int hs_k8s_entry_json(hs_reader *rd, const char *name, const char *path, 
 }
 
 /*
+ * A ConfigMap entry k8s/<ns>/configmaps/<name>.json of rd, read and checked
+ * as restore takes it: 1 with the object in *doc (the caller's); 0 when ent
+ * is no ConfigMap entry (nothing read); -1 with e set (65 naming the entry,
+ * or the reader's error).
+ */
+static int hs_k8s_cm_read(const char *archive, hs_reader *rd, const hs_reader_entry *ent, json_t **doc,
+			  hs_error *e)
+{
+	char *ns = NULL, *name = NULL;
+	int n;
+
+	*doc = NULL;
+	/* only k8s/<ns>/configmaps/<name>.json, and its object must agree with that path */
+	n = hs_k8s_cm_entry(archive, ent->name, &ns, &name, e);
+	if (n > 0 && (hs_k8s_entry_json(rd, ent->name, archive, doc, e) ||
+		      hs_k8s_cm_object_check(archive, ent->name, *doc, ns, name, e))) {
+		json_decref(*doc);
+		*doc = NULL;
+		n = -1;
+	}
+	free(ns);
+	free(name);
+	return n;
+}
+
+/*
  * The verifying pass of restore offers every entry (src/restore_scan.c):
  * the ConfigMaps (k8s/<ns>/configmaps/<name>.json) are kept as the archive
  * is verified, so the plan needs no pass of its own.  Nothing connects here.
@@ -90,26 +116,90 @@ static int hs_k8s_entry_json(hs_reader *rd, const char *name, const char *path, 
 int hs_k8s_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
 	hs_k8s_rstate *st = r->state;
-	json_t *doc = NULL;
-	char *ns = NULL, *name = NULL;
-	int n, ret = -1;
+	json_t *doc;
+	int n;
 
 	if (!st)
 		r->state = st = hs_k8s_rstate_new();
-	/* only k8s/<ns>/configmaps/<name>.json, and its object must agree with that path */
-	n = hs_k8s_cm_entry(r->archive_path, ent->name, &ns, &name, e);
-	if (n <= 0)
-		return n;
-	if (hs_k8s_entry_json(rd, ent->name, r->archive_path, &doc, e) ||
-	    hs_k8s_cm_object_check(r->archive_path, ent->name, doc, ns, name, e))
+	n = hs_k8s_cm_read(r->archive_path, rd, ent, &doc, e);
+	if (n > 0)
+		json_object_set_new(st->cms, ent->name, doc);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * k8s/<ns>/deployments/<name>/revisions/<file>.json, the revision entries
+ * rollback reads: true, with the namespace in [*ns, *ns + *nslen).
+ */
+static bool hs_k8s_revision_entry(const char *entry, const char **ns, size_t *nslen)
+{
+	const char *p = entry + 4, *dep, *rev;
+
+	if (!hs_k8s_json_under(entry, "k8s/") || !(dep = strchr(p, '/')) || strncmp(dep, "/deployments/", 13))
+		return false;
+	rev = strchr(dep + 13, '/');
+	if (!rev || rev == dep + 13 || strncmp(rev, "/revisions/", 11) || strchr(rev + 11, '/'))
+		return false;
+	*ns = p;
+	*nslen = (size_t)(dep - p);
+	return true;
+}
+
+/*
+ * k8s/<ns>/{configmaps,deployments,hpa}/<name>.json: the objects diff
+ * compares field by field (src/cmd_diff.c), which must be JSON objects.
+ */
+static bool hs_k8s_diff_object(const char *entry)
+{
+	static const char *const kinds[] = { "/configmaps/", "/deployments/", "/hpa/" };
+	const char *p = strchr(entry + 4, '/');
+	size_t i;
+
+	if (!hs_k8s_json_under(entry, "k8s/") || !p)
+		return false;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(p, kinds[i], strlen(kinds[i])) && !strchr(p + strlen(kinds[i]), '/'))
+			return true;
+	return false;
+}
+
+/*
+ * `verify`: what restore, rollback and diff refuse of an entry under k8s/.
+ * A ConfigMap is checked as restore's verifying pass checks it; a revision
+ * as rollback does (hs_k8s_revision_check, with the namespace of its path,
+ * which is rollback's --deployment NS); a Deployment or HPA must be a JSON
+ * object (diff); any other .json entry JSON (rollback loads every one of
+ * its namespace).  Logs and other files are not read.
+ */
+int hs_k8s_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	json_t *doc = NULL;
+	const char *nsp;
+	char *ns = NULL;
+	size_t nslen;
+	long rev;
+	int n, ret = -1;
+
+	if ((n = hs_k8s_cm_read(archive, rd, ent, &doc, e)) != 0) {
+		json_decref(doc);
+		return n < 0 ? -1 : 0;
+	}
+	if (!hs_k8s_json_under(ent->name, "k8s/"))
+		return 0;
+	if (hs_k8s_entry_json(rd, ent->name, archive, &doc, e))
 		goto out;
-	json_object_set_new(st->cms, ent->name, doc);
-	doc = NULL;
+	if (hs_k8s_revision_entry(ent->name, &nsp, &nslen)) {
+		ns = hs_xstrndup(nsp, nslen);
+		if (hs_k8s_revision_check(archive, ent->name, doc, ns, &rev, e))
+			goto out;
+	} else if (hs_k8s_diff_object(ent->name) && !json_is_object(doc)) {
+		hs_err(e, HS_EXIT_DATA, "'%s' holds '%s', which is not a JSON object", archive, ent->name);
+		goto out;
+	}
 	ret = 0;
 out:
 	json_decref(doc);
 	free(ns);
-	free(name);
 	return ret;
 }
 

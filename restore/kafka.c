@@ -117,20 +117,33 @@ static int hs_kr_no_target(hs_error *e)
 	return hs_err(e, HS_EXIT_USAGE, "no kafka target: give --to-kafka BROKERS or configure kafka in the profile");
 }
 
+/* Free what hs_kr_parse_group() filled in g, also when it failed half-way. */
+static void hs_kr_group_release(hs_kr_group *g)
+{
+	size_t k;
+
+	for (k = 0; k < g->n; k++)
+		free(g->parts[k].topic);
+	free(g->parts);
+	free(g->name);
+	memset(g, 0, sizeof(*g));
+}
+
 /*
- * Keep one kafka/groups/<group>.json entry (the reader is positioned at
- * its data) in st, unless --include/--exclude leave the group out.
+ * Read rd's current entry, a kafka/groups/<group>.json called name, and
+ * parse it into *g (zeroed first; hs_kr_group_release frees it, also after
+ * a failure): the reader's error, or 65 naming the entry.
  */
-static int hs_kr_load_entry(hs_restore *r, hs_kr_state *st, hs_reader *rd, const char *name, hs_error *e)
+static int hs_kr_read_group(hs_reader *rd, const char *name, hs_kr_group *g, hs_error *e)
 {
 	hs_buf data = HS_BUF_INIT;
 	json_t *doc = NULL;
 	json_error_t jerr;
 	char chunk[16384];
 	ssize_t got;
-	hs_kr_group g;
 	int rc = -1;
 
+	memset(g, 0, sizeof(*g));
 	while ((got = hs_reader_read(rd, chunk, sizeof(chunk), e)) > 0)
 		hs_buf_add(&data, chunk, (size_t)got);
 	if (got < 0)
@@ -140,25 +153,53 @@ static int hs_kr_load_entry(hs_restore *r, hs_kr_state *st, hs_reader *rd, const
 		hs_err(e, HS_EXIT_DATA, "cannot read '%s': %s", name, jerr.text);
 		goto out;
 	}
-	memset(&g, 0, sizeof(g));
-	st->groups = hs_xrealloc(st->groups, (st->n + 1) * sizeof(*st->groups));
-	rc = hs_kr_parse_group(name, doc, &g, e);
-	st->groups[st->n++] = g;
-	if (rc)
-		goto out;
-	if (!hs_kr_selected(r->opts, g.name)) {
-		size_t k;
-
-		st->n--;
-		for (k = 0; k < g.n; k++)
-			free(g.parts[k].topic);
-		free(g.parts);
-		free(g.name);
-	}
-	rc = 0;
+	rc = hs_kr_parse_group(name, doc, g, e);
 out:
 	json_decref(doc);
 	hs_buf_release(&data);
+	return rc;
+}
+
+/* A kafka/groups/<group>.json entry name. */
+static bool hs_kr_group_entry(const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(name, "kafka/groups/", 13) && len >= 5 && !strcmp(name + len - 5, ".json");
+}
+
+/*
+ * Keep one kafka/groups/<group>.json entry (the reader is positioned at
+ * its data) in st, unless --include/--exclude leave the group out.
+ */
+static int hs_kr_load_entry(hs_restore *r, hs_kr_state *st, hs_reader *rd, const char *name, hs_error *e)
+{
+	hs_kr_group g;
+
+	if (hs_kr_read_group(rd, name, &g, e)) {
+		hs_kr_group_release(&g);
+		return -1;
+	}
+	if (!hs_kr_selected(r->opts, g.name)) {
+		hs_kr_group_release(&g);
+		return 0;
+	}
+	st->groups = hs_xrealloc(st->groups, (st->n + 1) * sizeof(*st->groups));
+	st->groups[st->n++] = g;
+	return 0;
+}
+
+/* `verify`: each group document as the verifying pass of restore reads it (nothing kept). */
+int hs_kafka_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	hs_kr_group g;
+	int rc;
+
+	(void)archive;
+	if (!hs_kr_group_entry(ent->name))
+		return 0;
+	rc = hs_kr_read_group(rd, ent->name, &g, e);
+	hs_kr_group_release(&g);
 	return rc;
 }
 
@@ -169,15 +210,13 @@ out:
  */
 int hs_kafka_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
-	size_t len = strlen(ent->name);
-
 	if (!r->state) {
 		/* no target is a usage error, before anything the entries say */
 		if (!r->opts->to_kafka && !(r->profile && r->profile->kafka))
 			return hs_kr_no_target(e);
 		r->state = hs_xcalloc(1, sizeof(hs_kr_state));
 	}
-	if (strncmp(ent->name, "kafka/groups/", 13) || len < 5 || strcmp(ent->name + len - 5, ".json"))
+	if (!hs_kr_group_entry(ent->name))
 		return 0;
 	return hs_kr_load_entry(r, r->state, rd, ent->name, e);
 }

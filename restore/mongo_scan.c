@@ -5,7 +5,8 @@
  * reading (src/sources/mongo/mongo_bson.h) and its metadata is parsed, so that bad
  * data is exit 65 before the first write, not after thousands of
  * documents.  Nothing here connects to the target, and nothing is kept:
- * apply() reads the entries again as it writes them.
+ * apply() reads the entries again as it writes them.  `verify` checks
+ * every collection's entries the same way (hs_mongo_entry_check).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,34 +46,56 @@ out:
 }
 
 /*
+ * Check one entry of a collection (kind 0: its .bson, 1: its
+ * .metadata.json) as restore reads it: every document whole, the metadata
+ * parsed.  The reader's error, or 65 naming the entry.
+ */
+static int hs_mongo_scan_entry(hs_reader *rd, const char *name, int kind, hs_error *e)
+{
+	bson_t options, indexes;
+	char type[64];
+
+	if (kind == 0)
+		return hs_bson_entry_check(rd, name, NULL, e);
+	if (hs_mongo_meta_entry(rd, name, &options, &indexes, type, sizeof(type), e))
+		return -1;
+	bson_destroy(&options);
+	bson_destroy(&indexes);
+	return 0;
+}
+
+/*
  * The verifying pass offers every entry: the .bson and .metadata.json
  * entries of the collections --include/--exclude select are checked.
  */
 int hs_mongo_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
 {
 	const hs_restore_opts *o = r->opts;
-	char *db = NULL, *coll = NULL, type[64];
+	char *db = NULL, *coll = NULL;
 	hs_buf ns = HS_BUF_INIT;
 	int kind, rc = 0;
 
 	if (!hs_mongo_entry_split(ent->name, &db, &coll, &kind))
 		return 0;
 	hs_buf_addf(&ns, "%s.%s", db, coll);
-	if (hs_mongo_ns_selected(ns.data, o ? o->include : NULL, o ? o->exclude : NULL)) {
-		if (kind == 0) {
-			rc = hs_bson_entry_check(rd, ent->name, NULL, e);
-		} else {
-			bson_t options, indexes;
-
-			rc = hs_mongo_meta_entry(rd, ent->name, &options, &indexes, type, sizeof(type), e);
-			if (!rc) {
-				bson_destroy(&options);
-				bson_destroy(&indexes);
-			}
-		}
-	}
+	if (hs_mongo_ns_selected(ns.data, o ? o->include : NULL, o ? o->exclude : NULL))
+		rc = hs_mongo_scan_entry(rd, ent->name, kind, e);
 	hs_buf_release(&ns);
 	free(db);
 	free(coll);
 	return rc;
+}
+
+/* `verify`: every collection's entries, as the verifying pass checks a selected one. */
+int hs_mongo_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	char *db = NULL, *coll = NULL;
+	int kind;
+
+	(void)archive;
+	if (!hs_mongo_entry_split(ent->name, &db, &coll, &kind))
+		return 0;
+	free(db);
+	free(coll);
+	return hs_mongo_scan_entry(rd, ent->name, kind, e);
 }

@@ -483,4 +483,5 @@ const hs_source_ops hs_source_k8s = {
 	.restore_plan = hs_k8s_restore_plan,
 	.restore_apply = hs_k8s_restore_apply,
 	.restore_release = hs_k8s_restore_release,
+	.entry_check = hs_k8s_entry_check,
 };

@@ -685,4 +685,5 @@ const hs_source_ops hs_source_kafka = {
 	.restore_plan = hs_kafka_restore_plan,
 	.restore_apply = hs_kafka_restore_apply,
 	.restore_release = hs_kafka_restore_release,
+	.entry_check = hs_kafka_entry_check,
 };

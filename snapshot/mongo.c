@@ -779,4 +779,5 @@ const hs_source_ops hs_source_mongo = {
 	.restore_apply = hs_mongo_restore_apply,
 	.restore_scan = hs_mongo_restore_scan,
 	.restore_release = hs_mongo_restore_release,
+	.entry_check = hs_mongo_entry_check,
 };

@@ -941,4 +941,5 @@ const hs_source_ops hs_source_redis = {
 	.restore_apply = hs_redis_restore_apply,
 	.restore_scan = hs_redis_restore_scan,
 	.restore_release = hs_redis_restore_release,
+	.entry_check = hs_redis_entry_check,
 };

@@ -6,7 +6,8 @@
  * Capture writes entries through the archive writer (src/archive.h) and
  * reports its outcome in the hs_capture it was given; the snapshot command
  * (src/cmd_snapshot.c) records that in the manifest.  Restore, rollback and
- * diff hooks are added to this table by the issues that build them.
+ * diff hooks are added to this table by the issues that build them; the
+ * content check (entry_check) is what `verify` asks of each entry.
  */
 #ifndef HS_SOURCE_H
 #define HS_SOURCE_H
@@ -116,6 +117,17 @@ typedef struct hs_source_ops {
 	int (*restore_scan)(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 	/* Free r->state; NULL-safe. */
 	void (*restore_release)(hs_restore *r);
+	/*
+	 * Optional: check the content of rd's current entry ent, one of this
+	 * source's ("<name>/..."), the way restore, rollback, diff and cat read
+	 * it, so that `verify` (src/cmd_verify.c) refuses what they refuse and
+	 * for the same reason.  Pure reading: no connection, no profile, nothing
+	 * kept; archive is the archive's path, for messages.  Returns 0 when the
+	 * entry is good or not one the source reads; else -1 with e set: bad
+	 * content is HS_EXIT_DATA naming the entry and the reason, and an error
+	 * of the reader (HS_EXIT_INTEGRITY) is passed on as it is.
+	 */
+	int (*entry_check)(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 } hs_source_ops;
 
 /* All sources in capture and restore order, NULL-terminated (src/sources.c). */

@@ -185,5 +185,7 @@ int hs_k8s_restore_scan(struct hs_restore *r, struct hs_reader *rd, const struct
 int hs_k8s_restore_plan(struct hs_restore *r, hs_error *e);
 int hs_k8s_restore_apply(struct hs_restore *r, hs_error *e);
 void hs_k8s_restore_release(struct hs_restore *r);
+/* verify's content check (source.h entry_check; restore/k8s.c). */
+int hs_k8s_entry_check(const char *archive, struct hs_reader *rd, const struct hs_reader_entry *ent, hs_error *e);
 
 #endif

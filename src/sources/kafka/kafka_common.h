@@ -153,6 +153,8 @@ const char *hs_kafka_method_name(enum hs_kafka_method m);
 
 /* The restore hooks (restore/kafka.c). */
 int hs_kafka_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
+/* verify's content check (source.h entry_check; restore/kafka.c). */
+int hs_kafka_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 int hs_kafka_restore_plan(hs_restore *r, hs_error *e);
 int hs_kafka_restore_apply(hs_restore *r, hs_error *e);
 void hs_kafka_restore_release(hs_restore *r);

@@ -156,6 +156,8 @@ int hs_mongo_restore_scan(hs_restore *r, hs_reader *rd, const hs_reader_entry *e
 int hs_mongo_restore_plan(hs_restore *r, hs_error *e);
 int hs_mongo_restore_apply(hs_restore *r, hs_error *e);
 void hs_mongo_restore_release(hs_restore *r);
+/* verify's content check (source.h entry_check; restore/mongo_scan.c). */
+int hs_mongo_entry_check(const char *archive, hs_reader *rd, const hs_reader_entry *ent, hs_error *e);
 
 /*
  * Read rd's current entry, a <coll>.metadata.json (named name), whole (at
