@@ -1,12 +1,15 @@
 /*
  * cmd_verify.c - `hivesnap verify ARCHIVE... [--json]`.
  *
- * Reads every archive through (hs_archive_verify: structure, header,
- * manifest, entry list, sizes, every checksum, the index frame), then checks
- * what the reader does not rely on but the format promises (the header's
- * and manifest's fields, the totals and per-source sums, the overall
- * status), and prints one line per archive.  The exit code is 0 when every archive is good,
- * else the worst one's code: 3 unreadable, 4 integrity, 65 newer format.
+ * Reads every archive through once (the reader's checks: structure,
+ * header, manifest, entry list, sizes, every checksum, the index frame),
+ * offering each entry of a snapshot to its source's content check as it
+ * goes by (hs_source_ops.entry_check: the entry read the way restore,
+ * rollback, diff and cat read it), then checks what the reader does not
+ * rely on but the format promises (the header's and manifest's fields, the
+ * totals and per-source sums, the overall status), and prints one line per
+ * archive.  The exit code is 0 when every archive is good, else the worst
+ * one's code: 3 unreadable, 4 integrity, 65 bad content or newer format.
  *
  * --json prints an array, schemas/verify.schema.json.
  */
@@ -20,6 +23,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "commands.h"
+#include "source.h"
 #include "textsafe.h"
 
 const char hs_cmd_verify_usage[] =
@@ -28,14 +32,19 @@ const char hs_cmd_verify_usage[] =
 	"structure, the header, the manifest and the entry list, each entry's size\n"
 	"and SHA-256, that the index frame equals manifest.json, and that the\n"
 	"manifest's totals, per-source counts and overall status agree with its\n"
-	"entries and sources.  Prints 'ok ARCHIVE (N entries, B bytes)' or\n"
-	"'FAILED ARCHIVE: reason' per archive (N and B: the entries and their\n"
-	"uncompressed bytes the manifest counts).\n\n"
+	"entries and sources.  In a snapshot, each entry's content is checked as\n"
+	"restore, rollback, diff and cat read it: every BSON document of a .bson\n"
+	"entry and its .metadata.json, every record of a redis/db<N>.jsonl entry\n"
+	"(value by type, expiry, key order), each Kafka group document, and each\n"
+	"Kubernetes object against its entry's path (ConfigMaps, revisions).\n"
+	"Prints 'ok ARCHIVE (N entries, B bytes)' or 'FAILED ARCHIVE: reason' per\n"
+	"archive (N and B: the entries and their uncompressed bytes the manifest\n"
+	"counts; the reason names the entry, and the document, byte or line).\n\n"
 	"  --json   print a JSON array of {archive, ok, error, code, entries, bytes}\n"
 	"           (schemas/verify.schema.json)\n\n"
 	"Exit: 0 every archive is good, else the worst code among them: 3 cannot\n"
 	"read a file, 4 not a hivesnap archive, corrupt, truncated or tampered\n"
-	"with, 65 newer format version; 64 usage.\n";
+	"with, 65 an entry's content is bad or newer format version; 64 usage.\n";
 
 /*
  * A JSON string for a path or message, which may not be UTF-8: when it is
@@ -184,32 +193,78 @@ static int hs_verify_semantics(const char *path, const json_t *header, const jso
 }
 
 /*
- * Verify one archive and fill *entries and *bytes from its manifest.
- * Returns 0 or -1 with e set.
+ * Offer the entry to its source's content check: the source whose name is
+ * the entry's first path component, as restore, diff and cat choose the
+ * reading of an entry by its name.  0, or -1 with e set.
+ */
+static int hs_verify_content(const char *path, hs_reader *rd, const hs_reader_entry *ent, hs_error *e)
+{
+	size_t i, n = strcspn(ent->name, "/");
+
+	if (!ent->name[n])
+		return 0;
+	for (i = 0; hs_sources[i]; i++)
+		if (strlen(hs_sources[i]->name) == n && !strncmp(ent->name, hs_sources[i]->name, n))
+			return hs_sources[i]->entry_check ? hs_sources[i]->entry_check(path, rd, ent, e) : 0;
+	return 0;
+}
+
+/*
+ * Verify one archive in one pass of the reader and fill *entries and
+ * *bytes from its manifest.  Each entry of a snapshot is offered to its
+ * source's content check as it goes by; the first bad one is kept and the
+ * rest of the archive is read through all the same, so that what the
+ * container says comes first: the reader's error (also one a content
+ * check met while reading), then the manifest's promises, then the bad
+ * content (65).  Returns 0 or -1 with e set.
  */
 static int hs_verify_one(const char *path, uint64_t *entries, uint64_t *bytes, hs_error *e)
 {
-	json_t *manifest = NULL, *header = NULL, *totals;
+	hs_reader *rd = NULL;
+	hs_reader_entry ent;
+	const json_t *manifest, *header, *totals;
+	hs_error bad;
 	json_int_t n, b;
+	bool content;
+	int k, ret = -1;
 
 	*entries = *bytes = 0;
-	if (hs_archive_verify(path, e))
-		return -1;
-	if (hs_archive_manifest(path, &manifest, &header, e))
-		return -1;
-	if (hs_verify_semantics(path, header, manifest, e)) {
-		json_decref(manifest);
-		json_decref(header);
-		return -1;
+	hs_error_init(&bad);
+	if (hs_reader_open(&rd, path, e))
+		goto out;
+	header = hs_reader_header(rd);
+	/* a bundle's entries are diag's collectors' output, read by no restore */
+	content = json_string_value(json_object_get(header, "kind")) &&
+		  !strcmp(json_string_value(json_object_get(header, "kind")), "snapshot");
+	while ((k = hs_reader_next(rd, &ent, e)) == 1) {
+		if (!content || bad.code || !hs_verify_content(path, rd, &ent, &bad))
+			continue;
+		if (bad.code == HS_EXIT_INTEGRITY) {
+			/* the check's read met the reader's error: the archive's */
+			*e = bad;
+			goto out;
+		}
+		if (!bad.code)
+			hs_err(&bad, HS_EXIT_DATA, "cannot read '%s': its content check failed", ent.name);
+	}
+	if (k < 0)
+		goto out;
+	manifest = hs_reader_manifest(rd);
+	if (hs_verify_semantics(path, header, manifest, e))
+		goto out;
+	if (bad.code) {
+		*e = bad;
+		goto out;
 	}
 	totals = json_object_get(manifest, "totals");
 	n = json_integer_value(json_object_get(totals, "entries"));
 	b = json_integer_value(json_object_get(totals, "bytes"));
 	*entries = n > 0 ? (uint64_t)n : 0;
 	*bytes = b > 0 ? (uint64_t)b : 0;
-	json_decref(manifest);
-	json_decref(header);
-	return 0;
+	ret = 0;
+out:
+	hs_reader_free(rd);
+	return ret;
 }
 
 int hs_cmd_verify(int argc, char **argv, hs_ctx *ctx, hs_error *e)

@@ -2,9 +2,9 @@
 # k8s_content.sh - content-level checks of the Kubernetes entries (issue #26,
 # item 1), with no server: archives made as an attacker would make them
 # (hs_mkarchive writes them through the real writer, so checksums, manifest
-# and index frame are consistent and `verify` passes), whose objects
-# disagree with their entries' paths.  restore and rollback refuse each
-# with exit 65 and one line naming the entry, BEFORE connecting anywhere:
+# and index frame are consistent), whose objects disagree with their
+# entries' paths.  verify, restore and rollback refuse each with exit 65
+# and one line naming the entry, BEFORE connecting anywhere:
 # the kubeconfig points at a listener that logs every connection, and it
 # must log none.  Also: --map-k8s-ns rules are checked as usage (64).
 # Against the real API server (nothing written there): tests/integration/k8s_hostile.sh.
@@ -59,7 +59,8 @@ cm() { # NS NAME [KIND]: a ConfigMap object as the archive holds it
 # ------------------------------------------------------------------ restore
 # the issue's case: the entry's path says neural-hive-orchestration, the object kube-system
 mk_archive "$tmp/ns.tar.zst" "k8s/$NS/configmaps/hivesnap-hostile-cm.json=$(cm kube-system hivesnap-hostile-cm)"
-expect_exit 0 "$HIVESNAP" verify "$tmp/ns.tar.zst"
+expect_exit 65 "$HIVESNAP" verify "$tmp/ns.tar.zst"
+expect_stdout_match "^FAILED $tmp/ns.tar.zst: .*'k8s/$NS/configmaps/hivesnap-hostile-cm.json' whose metadata.namespace is 'kube-system'"
 for execute in "" --execute; do
 	expect_exit 65 "$HIVESNAP" restore -p "$tmp/profile.yaml" "$tmp/ns.tar.zst" --only k8s \
 		--include '*/hivesnap-hostile-cm*' $execute
@@ -78,7 +79,8 @@ no_connection "namespace mismatch with a mapping"
 
 # a name mismatch goes no further: entry app-config, object other-cm
 mk_archive "$tmp/name.tar.zst" "k8s/$NS/configmaps/app-config.json=$(cm $NS other-cm)"
-expect_exit 0 "$HIVESNAP" verify "$tmp/name.tar.zst"
+expect_exit 65 "$HIVESNAP" verify "$tmp/name.tar.zst"
+expect_stdout_match "'k8s/$NS/configmaps/app-config.json' whose metadata.name is 'other-cm'"
 expect_exit 65 "$HIVESNAP" restore -p "$tmp/profile.yaml" "$tmp/name.tar.zst" --only k8s --execute
 expect_stderr_match "'k8s/$NS/configmaps/app-config.json' whose metadata.name is 'other-cm', not the entry's name 'app-config': refused"
 one_line
@@ -128,7 +130,8 @@ rev() { # N TEMPLATE-METADATA-JSON [REVISION-FIELD]
 D=k8s/$NS/deployments/web
 mk_archive "$tmp/rb-ns.tar.zst" "$D.json={}" "$D/revisions/1.json=$(rev 1 '{"namespace":"kube-system","labels":{"app":"web"}}')" \
 	"$D/revisions/2.json=$(rev 2 '{"labels":{"app":"web"}}')"
-expect_exit 0 "$HIVESNAP" verify "$tmp/rb-ns.tar.zst"
+expect_exit 65 "$HIVESNAP" verify "$tmp/rb-ns.tar.zst"
+expect_stdout_match "'$D/revisions/1.json' whose template names namespace 'kube-system', not the Deployment's '$NS'"
 for execute in "" --execute; do
 	expect_exit 65 "$HIVESNAP" rollback "$tmp/rb-ns.tar.zst" -p "$tmp/profile.yaml" --deployment "$NS/web" --revision 1 $execute
 	expect_stderr_match "'$D/revisions/1.json' whose template names namespace 'kube-system', not the Deployment's '$NS': refused"
@@ -142,6 +145,8 @@ no_connection "rollback, another revision bad"
 
 # a revision file whose revision field says another number
 mk_archive "$tmp/rb-num.tar.zst" "$D/revisions/1.json=$(rev 1 '{"labels":{"app":"web"}}' 7)"
+expect_exit 65 "$HIVESNAP" verify "$tmp/rb-num.tar.zst"
+expect_stdout_match "'$D/revisions/1.json' whose revision is not 1, the entry's: refused"
 expect_exit 65 "$HIVESNAP" rollback "$tmp/rb-num.tar.zst" -p "$tmp/profile.yaml" --deployment "$NS/web" --revision 7 --execute
 expect_stderr_match "'$D/revisions/1.json' whose revision is not 1, the entry's: refused"
 no_connection "rollback revision number"

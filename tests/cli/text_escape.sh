@@ -79,8 +79,10 @@ check_clean list
 shows list 'l\nlevel=error'
 shows list 'm\u009b'
 
-expect_exit 0 "$HIVESNAP" verify "$A" "$B"
+# the ConfigMap's name is no Kubernetes name: verify refuses it as restore does, escaped
+expect_exit 65 "$HIVESNAP" verify "$A" "$B"
 check_clean verify
+shows verify "holds 'k8s/ns1/configmaps/cm\u009b2J.json': 'cm\u009b2J' is not a valid Kubernetes ConfigMap name"
 # an entry with a C1 name whose bytes were changed after the fact: the error names it
 zstd -q -dc "$B" | /usr/bin/python3 -c '
 import sys
@@ -88,10 +90,10 @@ d = sys.stdin.buffer.read()
 n = d.replace(b"doc-1", b"doc-X", 1)
 assert n != d
 sys.stdout.buffer.write(n)' | zstd -q -o "$tmp/flipped.tar.zst"
-expect_exit 4 "$HIVESNAP" verify "$A" "$tmp/flipped.tar.zst"
+expect_exit 65 "$HIVESNAP" verify "$A" "$tmp/flipped.tar.zst"
 check_clean "verify (checksum mismatch)"
 shows verify "FAILED $tmp/flipped.tar.zst: entry 'mongo/db/coll\u0085y.bson': checksum mismatch"
-expect_exit 4 "$HIVESNAP" verify "$A" "$tmp/flipped.tar.zst" --json
+expect_exit 65 "$HIVESNAP" verify "$A" "$tmp/flipped.tar.zst" --json
 check_clean "verify --json" json
 
 expect_exit 1 "$HIVESNAP" diff "$A" "$B"

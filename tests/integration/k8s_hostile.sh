@@ -2,8 +2,8 @@
 # k8s_hostile.sh - issue #26, Kubernetes items 1 and 7, against the real
 # kube-apiserver.  The archives are made as an attacker would make them:
 # hs_mkarchive writes them through the real writer, so checksums, manifest
-# and index frame are consistent and `verify` passes; only the content
-# check can catch them.
+# and index frame are consistent; only the content checks catch them
+# (verify's too: 65 naming the entry).
 #   1. a ConfigMap entry whose object names kube-system: restore refuses
 #      it (65), and the ConfigMap exists neither in kube-system nor in the
 #      entry's namespace;
@@ -39,7 +39,8 @@ before_cm=$(app_config)
 printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"%s","namespace":"kube-system"},"data":{"evil":"1"}}' \
 	"$HOSTILE" >"$work/hostile.json"
 mk "$work/ns.tar.zst" "k8s/$NS/configmaps/$HOSTILE.json=@$work/hostile.json"
-run_rc 0 "$H" verify "$work/ns.tar.zst"
+run_rc 65 "$H" verify "$work/ns.tar.zst"
+grep -q "whose metadata.namespace is 'kube-system'" "$work/out" || fail "verify: $(cat "$work/out")"
 run_rc 65 "$H" restore "$work/ns.tar.zst" -p "$work/profile.yaml" --only k8s --include "*/$HOSTILE*" --execute
 grep -q "'k8s/$NS/configmaps/$HOSTILE.json' whose metadata.namespace is 'kube-system', not the entry's namespace '$NS': refused" \
 	"$work/err" || fail "refusal unclear: $(cat "$work/err")"
@@ -51,7 +52,8 @@ absent "$NS" "$HOSTILE"
 printf '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other-cm","namespace":"%s"},"data":{"mode":"evil"}}' \
 	"$NS" >"$work/renamed.json"
 mk "$work/name.tar.zst" "k8s/$NS/configmaps/app-config.json=@$work/renamed.json"
-run_rc 0 "$H" verify "$work/name.tar.zst"
+run_rc 65 "$H" verify "$work/name.tar.zst"
+grep -q "whose metadata.name is 'other-cm'" "$work/out" || fail "verify: $(cat "$work/out")"
 run_rc 65 "$H" restore "$work/name.tar.zst" -p "$work/profile.yaml" --only k8s --force --execute
 grep -q "'k8s/$NS/configmaps/app-config.json' whose metadata.name is 'other-cm', not the entry's name 'app-config': refused" \
 	"$work/err" || fail "refusal unclear: $(cat "$work/err")"
@@ -65,7 +67,9 @@ R=k8s/$NS/deployments/web/revisions
 "$H" cat "$A" "$R/1.json" | jq -c '.template.metadata.namespace = "kube-system"' >"$work/rev1.json"
 "$H" cat "$A" "$R/2.json" >"$work/rev2.json"
 mk "$work/rb.tar.zst" "$R/1.json=@$work/rev1.json" "$R/2.json=@$work/rev2.json"
-run_rc 0 "$H" verify "$work/rb.tar.zst"
+run_rc 0 "$H" verify "$A"
+run_rc 65 "$H" verify "$work/rb.tar.zst"
+grep -q "'$R/1.json' whose template names namespace 'kube-system'" "$work/out" || fail "verify: $(cat "$work/out")"
 dep_before=$(kc -n "$NS" get deployment web -o json | jq -c '[.metadata.resourceVersion, .spec.template]')
 run_rc 65 "$H" rollback "$work/rb.tar.zst" -p "$work/profile.yaml" --deployment "$NS/web" --revision 1 --execute
 grep -q "'$R/1.json' whose template names namespace 'kube-system', not the Deployment's '$NS': refused" "$work/err" ||

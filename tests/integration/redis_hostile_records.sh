@@ -5,6 +5,7 @@
 # recomputed), so that only the record reader can catch them.  Each sits
 # at line 1200 of 1500+ records, so a restore that found it only while
 # writing would have written ~1,000 keys first.  For every case:
+#   - verify exits 65 naming the line and the reason (src/cmd_verify.c);
 #   - restore (plan, and --execute) exits 65 in its verifying pass, naming
 #     the line and the reason on one line, with no "applied: nothing" /
 #     "run the same restore again" report, and the target db is unchanged
@@ -57,11 +58,13 @@ hdr, rest = d.split(b"\r\n", 1)
 print(base64.b64encode(rest[: int(hdr[1:])]).decode())
 PY
 
-# hostile IN OUT PYCODE: IN with its redis/db0.jsonl changed by PYCODE
-# (python statements on L, the list of record lines without their newlines;
-# rec(key, type, exp, value) makes one), re-made consistent the way an
-# attacker would (tests/tools/hs_repack.py: the entry's size and SHA-256 in
-# the manifest, SHA256SUMS and the index frame).
+# hostile IN OUT PYCODE [REASON]: IN with its redis/db0.jsonl changed by
+# PYCODE (python statements on L, the list of record lines without their
+# newlines; rec(key, type, exp, value) makes one), re-made consistent the
+# way an attacker would (tests/tools/hs_repack.py: the entry's size and
+# SHA-256 in the manifest, SHA256SUMS and the index frame).  verify passes
+# it, or with REASON refuses line 1200 for it (65): the container is
+# consistent (its errors would come first), only the content is bad.
 hostile() {
 	zstd -dcq "$1" | tar -xO redis/db0.jsonl >"$work/in.jsonl"
 	/usr/bin/python3 - "$work/in.jsonl" "$work/out.jsonl" "$3" "$(cat "$work/dump.b64")" <<'PY'
@@ -76,7 +79,16 @@ assert len(L) == n0, "a case replaces records, it does not add any"
 open(dst, "wb").write(b"\n".join(L) + b"\n")
 PY
 	/usr/bin/python3 "$HS_SRC/tests/tools/hs_repack.py" "$1" "$2" "redis/db0.jsonl=@$work/out.jsonl"
-	"$HIVESNAP" verify "$2" >"$work/verr" 2>&1 || fail "hostile $2: not consistent: $(cat "$work/verr")"
+	if [[ -z ${4:-} ]]; then
+		"$HIVESNAP" verify "$2" >"$work/verr" 2>&1 || fail "hostile $2: not consistent: $(cat "$work/verr")"
+		return
+	fi
+	set +e
+	"$HIVESNAP" verify "$2" >"$work/verr" 2>&1
+	rc=$?
+	set -e
+	[[ $rc == 65 ]] && grep -q "^FAILED $2: redis/db0.jsonl line 1200: .*$4" "$work/verr" ||
+		fail "verify $2: exit $rc, want 65 naming line 1200 and '$4': $(cat "$work/verr")"
 }
 
 # name | PYCODE (line 1200 is L[1199], the string hs:s:1200) | the reason | restore flags
@@ -103,7 +115,7 @@ target_ok() {
 		fail "$1 changed db 5: $(cli -n 5 dbsize) keys: $(cli -n 5 --scan | head -5 | tr '\n' ' ')"
 }
 while IFS='|' read -r name code want flags; do
-	hostile "$work/good.tar.zst" "$work/$name.tar.zst" "$prelude$code"
+	hostile "$work/good.tar.zst" "$work/$name.tar.zst" "$prelude$code" "$want"
 	for ex in "" --execute; do
 		set +e
 		# shellcheck disable=SC2086
@@ -121,7 +133,7 @@ while IFS='|' read -r name code want flags; do
 		target_ok "restore $ex of $name"
 	done
 	# the same bad line in both (another line changed, so the entries differ and are merged)
-	hostile "$work/$name.tar.zst" "$work/$name-b.tar.zst" 'L[0] = rec("hs:s:0001", "string", "null", "\"changed\"")'
+	hostile "$work/$name.tar.zst" "$work/$name-b.tar.zst" 'L[0] = rec("hs:s:0001", "string", "null", "\"changed\"")' "$want"
 	for pair in "good.tar.zst $name.tar.zst B" "$name.tar.zst $name-b.tar.zst A"; do
 		read -r a b side <<<"$pair"
 		set +e
@@ -132,7 +144,7 @@ while IFS='|' read -r name code want flags; do
 		grep -q "of $side: line 1200.*$want" "$work/err" ||
 			fail "diff $a $b: error does not name line 1200 of $side and '$want': $(cat "$work/err")"
 	done
-	echo "ok: $name: restore (plan, --execute) and diff refuse line 1200 ($want), nothing written"
+	echo "ok: $name: verify, restore (plan, --execute) and diff refuse line 1200 ($want), nothing written"
 done <<<"$cases"
 
 # controls: the good archive, and a module-type record with a real DUMP, restore in every TTL mode
